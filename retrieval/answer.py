@@ -1,0 +1,195 @@
+"""ExtractiveAnswerer: quotes the notice verbatim and cites each quote; no LLM.
+
+It picks the best clause (or the children of a heading-level clause), then
+the best sentences inside it, and refuses (status not_found) when retrieval
+confidence is low or the evidence lacks the kind of fact the question asks for.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field
+
+from corpus.models import Clause, is_within
+from retrieval.documents import NOT_PROVIDED, split_sentences
+from retrieval.hybrid import RetrievalResult
+from retrieval.text import Tokenizer, fold
+
+NOT_FOUND_MESSAGE = "通知原文未对此作出规定，无法根据原文回答这个问题。"
+_YEAR = re.compile(r"(20\d\d)\s*年?")
+_TITLE_INTENT = re.compile(r"叫什么|名称|标题|题目|是什么表|哪个表|什么表|title|name")
+
+
+class Citation(BaseModel):
+    id: str
+    label: str
+    quote: str = Field(description="Verbatim substring of the clause's text")
+    start: int = Field(description="Offset of the quote in the clause's normalised text")
+    end: int
+
+
+class RetrievedClause(BaseModel):
+    id: str
+    score: float
+
+
+class Answer(BaseModel):
+    """The answer object: what the CLI prints, the API returns and the eval scores."""
+
+    question: str
+    status: Literal["answered", "not_found"]
+    answer: str
+    citations: list[Citation] = []
+    retrieved: list[RetrievedClause] = []
+    timings_ms: dict[str, float] = {}
+
+
+class AnswerType(BaseModel):
+    name: str
+    question: list[str]
+    evidence: list[str] = []
+    evidence_regex: str | None = None
+
+    def asked(self, question: str) -> bool:
+        q = fold(question)
+        return any(fold(w) in q for w in self.question)
+
+    def present(self, evidence: str) -> bool:
+        if any(w in evidence for w in self.evidence):
+            return True
+        return bool(self.evidence_regex and re.search(self.evidence_regex, evidence))
+
+
+def load_answer_types(path: Path) -> list[AnswerType]:
+    with open(path, encoding="utf-8") as fh:
+        return [AnswerType.model_validate(t) for t in (yaml.safe_load(fh) or {}).get("types", [])]
+
+
+class Confidence(BaseModel):
+    """Retrieval confidence: a blend of the best cosine and the query's overlap with the notice."""
+
+    cosine_floor: float = 0.80  # e5 cosines of unrelated Chinese text sit around 0.78-0.82
+    cosine_span: float = 0.10
+    threshold: float = 0.5
+
+    def score(self, result: RetrievalResult) -> float:
+        dense = min(max((result.top_cosine - self.cosine_floor) / self.cosine_span, 0.0), 1.0)
+        return 0.5 * dense + 0.5 * result.coverage
+
+
+class ExtractiveAnswerer:
+    """Turns a clause ranking into a cited, verbatim answer."""
+
+    def __init__(
+        self, clauses: dict[str, Clause], tokenizer: Tokenizer, answer_types: list[AnswerType],
+        corpus_text: str, confidence: Confidence | None = None, k: int = 5,
+    ) -> None:
+        self.clauses = clauses
+        self.tokenizer = tokenizer
+        self.answer_types = answer_types
+        self.corpus_text = corpus_text
+        self.confidence = confidence or Confidence()
+        self.k = k
+
+    # -- entry point -----------------------------------------------------
+    def answer(self, question: str, result: RetrievalResult, query: str | None = None) -> Answer:
+        query = query or question
+        retrieved = [RetrievedClause(id=s.id, score=round(s.score, 4)) for s in result.ranked[: self.k]]
+        top = self.clauses[result.ranked[0].id]
+        if self.confidence.score(result) < self.confidence.threshold or self._unknown_year(query):
+            return self._not_found(question, retrieved)
+        if not top.content_provided:
+            return self._title_only(question, top, retrieved)
+        chosen = self._choose_clauses(result)
+        citations = self._cite(query, chosen, result.list_intent)
+        evidence = "".join(c.quote for c in citations)
+        if any(t.asked(query) and not t.present(evidence) for t in self.answer_types):
+            return self._not_found(question, retrieved)
+        return Answer(question=question, status="answered", answer=self._compose(citations), citations=citations, retrieved=retrieved)
+
+    # -- refusal paths -----------------------------------------------------
+    def _unknown_year(self, query: str) -> bool:
+        """A year the notice never mentions (2018年) means the question is about something else."""
+        return any(y not in self.corpus_text for y in _YEAR.findall(fold(query)))
+
+    def _not_found(self, question: str, retrieved: list[RetrievedClause], extra: str = "") -> Answer:
+        nearest = "、".join(self.clauses[r.id].label for r in retrieved[:3])
+        text = f"{extra or NOT_FOUND_MESSAGE}可参考的相关条款：{nearest}（仅供查阅，并非对本问题的回答）。"
+        return Answer(question=question, status="not_found", answer=text, retrieved=retrieved)
+
+    def _title_only(self, question: str, clause: Clause, retrieved: list[RetrievedClause]) -> Answer:
+        """An annex known only by its title: the title is citable, its content is not."""
+        citation = Citation(id=clause.id, label=clause.label, quote=clause.text, start=0, end=len(clause.text))
+        if _TITLE_INTENT.search(fold(question)):
+            return Answer(
+                question=question, status="answered", citations=[citation], retrieved=retrieved,
+                answer=f"「{clause.text}」〔{clause.marker}〕（{NOT_PROVIDED}）",
+            )
+        text = f"{clause.marker}「{clause.text}」只有标题，{NOT_PROVIDED}，无法回答其具体内容。〔{clause.marker}〕"
+        return Answer(question=question, status="not_found", answer=text, citations=[citation], retrieved=retrieved)
+
+    # -- choosing what to quote --------------------------------------------
+    def _choose_clauses(self, result: RetrievalResult) -> list[Clause]:
+        """The top clause, plus the runner-up when it is close and unrelated to the top."""
+        ranked = result.ranked
+        chosen = [self.clauses[ranked[0].id]]
+        if len(ranked) > 1:
+            second = self.clauses[ranked[1].id]
+            related = is_within(second.id, chosen[0].id) or is_within(chosen[0].id, second.id)
+            if not related and ranked[1].score >= 0.9 * ranked[0].score and second.content_provided:
+                chosen.append(second)
+        return chosen
+
+    def _cite(self, query: str, chosen: list[Clause], list_intent: bool) -> list[Citation]:
+        citations: list[Citation] = []
+        for clause in chosen:
+            if clause.children and (list_intent or _heading_only(clause)):
+                citations.extend(self._cite_children(clause))
+            else:
+                citations.extend(self._best_sentences(query, clause))
+        return citations
+
+    def _cite_children(self, clause: Clause) -> list[Citation]:
+        out = [self._citation(clause, clause.text)]
+        for cid in clause.children:
+            child = self.clauses[cid]
+            sentences = split_sentences(child.text)
+            out.append(self._citation(child, sentences[0] if sentences else child.text))
+        return out
+
+    def _best_sentences(self, query: str, clause: Clause) -> list[Citation]:
+        sentences = split_sentences(clause.text) or [clause.text]
+        heading_first = len(sentences) > 1 and _is_heading_sentence(sentences[0], clause)
+        candidates = sentences[1:] if heading_first else sentences
+        q = set(self.tokenizer.tokens(query))
+        scored = [(len(q & set(self.tokenizer.tokens(s))), i, s) for i, s in enumerate(candidates)]
+        best = max(scored, key=lambda t: (t[0], -t[1]))
+        picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.6 * best[0])][:2]
+        picked.sort(key=lambda t: t[1])
+        return [self._citation(clause, s) for _, _, s in picked]
+
+    @staticmethod
+    def _citation(clause: Clause, quote: str) -> Citation:
+        start = clause.text.find(quote)
+        if start < 0:  # cannot happen for substrings of clause.text; guard the contract anyway
+            raise ValueError(f"quote not in clause {clause.id}")
+        return Citation(id=clause.id, label=clause.label, quote=quote, start=start, end=start + len(quote))
+
+    def _compose(self, citations: list[Citation]) -> str:
+        lines = ["根据通知原文："]
+        for c in citations:
+            lines.append(f"「{c.quote}」〔{self.clauses[c.id].marker}〕")
+        return "\n".join(lines)
+
+
+def _heading_only(clause: Clause) -> bool:
+    return len(split_sentences(clause.text)) <= 1 and len(clause.text) <= len(clause.heading) + 8
+
+
+def _is_heading_sentence(sentence: str, clause: Clause) -> bool:
+    """The first sentence is just the numbering and heading, e.g. （四）投资规模。"""
+    return len(sentence) <= len(clause.heading) + 6

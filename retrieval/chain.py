@@ -1,0 +1,55 @@
+"""The answer chain as LangChain Runnables: condense -> retrieve (hybrid) -> answer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from corpus.models import Clause
+from retrieval.answer import Answer, ExtractiveAnswerer
+from retrieval.followup import Turn, cited_markers, condense, is_elliptic, last_user_question
+from retrieval.hybrid import HybridRetriever
+from retrieval.structure import StructureResolver
+
+
+def context_scope(question: str, history: list[Turn], retriever: HybridRetriever, structure: StructureResolver,
+                  markers: dict[str, Clause]) -> str | None:
+    """The clause a follow-up's ordinal counts within: what the previous turn cited or was about."""
+    if not history or not is_elliptic(question):
+        return None
+    for marker in cited_markers(history):
+        if marker in markers:
+            return structure.list_scope(markers[marker].id)
+    previous = last_user_question(history)
+    if previous is None:
+        return None
+    return structure.list_scope(retriever.rank(previous).ranked[0].id)
+
+
+def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Runnable[dict[str, Any], Answer]:
+    structure = retriever.structure
+    markers = {c.marker: c for c in retriever.clauses.values()}
+
+    def prepare(inp: dict[str, Any]) -> dict[str, Any]:
+        history = [Turn.model_validate(t) for t in inp.get("history") or []]
+        question = inp["question"]
+        return {**inp, "history": history, "query": condense(question, history),
+                "scope": context_scope(question, history, retriever, structure, markers), "t0": time.perf_counter()}
+
+    def retrieve(state: dict[str, Any]) -> dict[str, Any]:
+        result = retriever.rank(state["query"], state["scope"])
+        return {**state, "result": result, "t1": time.perf_counter()}
+
+    def answer(state: dict[str, Any]) -> Answer:
+        ans = answerer.answer(state["question"], state["result"], state["query"])
+        t2 = time.perf_counter()
+        ans.timings_ms = {
+            "retrieve": round((state["t1"] - state["t0"]) * 1000, 2),
+            "answer": round((t2 - state["t1"]) * 1000, 2),
+            "total": round((t2 - state["t0"]) * 1000, 2),
+        }
+        return ans
+
+    return RunnableLambda(prepare) | RunnableLambda(retrieve) | RunnableLambda(answer)

@@ -1,0 +1,63 @@
+"""Clause -> LangChain Document: the text each index sees and the metadata answers need."""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.documents import Document
+
+from corpus.models import Clause
+
+NOT_PROVIDED = "原文未提供内容"
+_SENTENCE_END = re.compile(r"(?<=[。；！？])")
+
+
+def index_text(clause: Clause, by_id: dict[str, Clause]) -> str:
+    """The passage that represents a clause: its context, its own text, and its children's headings.
+
+    Heading-only clauses carry their children's headings so that a question
+    about the heading (基本原则有哪些) finds them.
+    """
+    parts = [" ".join(clause.headings), clause.text]
+    if clause.children:
+        parts.append("包括：" + "；".join(by_id[c].heading for c in clause.children))
+    if not clause.content_provided:
+        parts.append(NOT_PROVIDED)
+    return " ".join(p for p in parts if p)
+
+
+def clause_metadata(clause: Clause) -> dict[str, str | int | bool]:
+    return {
+        "id": clause.id,
+        "label": clause.label,
+        "marker": clause.marker,
+        "parent": clause.parent or "",
+        "level": clause.level,
+        "content_provided": clause.content_provided,
+    }
+
+
+def unit_texts(clause: Clause, by_id: dict[str, Clause]) -> list[str]:
+    """Several short passages per clause: dense scores are pooled by max over them.
+
+    A whole clause dilutes its embedding; its heading and each sentence, with
+    the parent heading as context, match short questions better.
+    """
+    context = f"{clause.headings[-1]} " if clause.headings else ""
+    units = [index_text(clause, by_id), context + clause.heading]
+    units += [context + s for s in split_sentences(clause.text)]
+    return list(dict.fromkeys(u for u in units if u.strip()))
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def clause_documents(clauses: list[Clause]) -> list[Document]:
+    """The documents stored in Chroma: several units per clause, each tagged with its clause ID."""
+    by_id = {c.id: c for c in clauses}
+    docs = []
+    for c in clauses:
+        for n, text in enumerate(unit_texts(c, by_id)):
+            docs.append(Document(id=f"{c.id}#{n}", page_content=text, metadata=clause_metadata(c)))
+    return docs

@@ -1,0 +1,42 @@
+"""Follow-up questions without an LLM: detect ellipsis, borrow the previous turn's topic."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from retrieval.text import fold
+
+# Openers and endings that lean on the previous turn: 那事业单位呢？ / what about …
+_ELLIPTIC = re.compile(r"^(那|那么|那如果|还有|另外|如果|要是|假如|换成|then\b|and\b|what about|how about)|呢[？?]?$")
+_MARKER = re.compile(r"〔([^〔〕]+)〕")
+SHORT_QUESTION = 8  # characters; shorter questions rarely stand alone
+
+
+class Turn(BaseModel):
+    role: str
+    content: str
+
+
+def is_elliptic(question: str) -> bool:
+    q = fold(question).strip()
+    return len(q) <= SHORT_QUESTION or bool(_ELLIPTIC.search(q))
+
+
+def last_user_question(history: list[Turn]) -> str | None:
+    return next((t.content for t in reversed(history) if t.role == "user" and t.content.strip()), None)
+
+
+def cited_markers(history: list[Turn]) -> list[str]:
+    """Citation markers (〔正文 三（四）〕) in the last assistant turn, in order."""
+    last = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    return _MARKER.findall(last)
+
+
+def condense(question: str, history: list[Turn]) -> str:
+    """A standalone retrieval query: the question, prefixed by the previous one when it is elliptic."""
+    previous = last_user_question(history)
+    if previous and is_elliptic(question):
+        return f"{previous} {question}"
+    return question

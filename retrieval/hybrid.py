@@ -1,0 +1,103 @@
+"""HybridRetriever: dense (Chroma) and lexical (BM25) scores fused into one clause ranking."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from corpus.models import Clause
+from retrieval.documents import clause_metadata
+from retrieval.lexical import BM25Index
+from retrieval.structure import StructureResolver
+from retrieval.text import QueryNormaliser
+
+# Questions that ask for a list ("which parts", "what are the principles").
+LIST_INTENT = re.compile(r"哪些|哪几|几个方面|几部分|几方面|几类|包括什么|包含什么|有什么内容|内容有|都有|分别|列出|\bwhat are\b|\blist\b|\bwhich\b")
+
+
+import os
+RAW_DENSE = bool(os.environ.get('RAWDENSE'))
+
+
+class ScoredClause(BaseModel):
+    id: str
+    score: float
+    dense: float
+    lexical: float
+
+
+class RetrievalResult(BaseModel):
+    """A ranking of every clause with the signals the answerer's confidence needs."""
+
+    query: str
+    ranked: list[ScoredClause]
+    top_cosine: float
+    coverage: float
+    list_intent: bool
+
+
+class HybridRetriever(BaseRetriever):
+    """Fuses min-max-normalised cosine and BM25 scores; returns clause Documents."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Any
+    lexical: BM25Index
+    normaliser: QueryNormaliser
+    clauses: dict[str, Clause]
+    structure: StructureResolver
+    unit_count: int
+    k: int = 5
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    _last: RetrievalResult | None = PrivateAttr(default=None)
+
+    def rank(self, query: str, context_scope: str | None = None) -> RetrievalResult:
+        expanded = self.normaliser.normalise(query)
+        dense = self._dense(query if RAW_DENSE else expanded)
+        lexical = self.lexical.scores(expanded)
+        d_lo, d_hi = min(dense.values()), max(dense.values())
+        l_hi = max(lexical.values()) or 1.0
+        ranked = []
+        for cid in self.clauses:
+            d = (dense.get(cid, d_lo) - d_lo) / ((d_hi - d_lo) or 1.0)
+            lex = lexical.get(cid, 0.0) / l_hi
+            ranked.append(ScoredClause(id=cid, score=self.dense_weight * d + self.lexical_weight * lex, dense=dense.get(cid, d_lo), lexical=lexical.get(cid, 0.0)))
+        target = self.structure.resolve(query, context_scope)
+        if target is not None:
+            # A positional reference ("第五部分") is explicit: it outranks similarity.
+            top = max(s.score for s in ranked)
+            ranked = [s.model_copy(update={"score": top + 1.0}) if s.id == target else s for s in ranked]
+        ranked.sort(key=lambda s: s.score, reverse=True)
+        return RetrievalResult(
+            query=query, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(query),
+            list_intent=bool(LIST_INTENT.search(query.lower())),
+        )
+
+    def _dense(self, query: str) -> dict[str, float]:
+        vector = self.store.embeddings.embed_query(query)
+        hits = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=self.unit_count)
+        # Chroma's cosine space returns a distance; a clause scores the best cosine of its units.
+        best: dict[str, float] = {}
+        for doc, dist in hits:
+            cid = doc.metadata["id"]
+            best[cid] = max(best.get(cid, -1.0), 1.0 - float(dist))
+        return best
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        result = self.rank(query)
+        self._last = result
+        return self.to_documents(result)
+
+    def to_documents(self, result: RetrievalResult) -> list[Document]:
+        docs = []
+        for hit in result.ranked[: self.k]:
+            clause = self.clauses[hit.id]
+            meta = {**clause_metadata(clause), "score": hit.score, "dense": hit.dense, "lexical": hit.lexical}
+            docs.append(Document(id=clause.id, page_content=clause.text, metadata=meta))
+        return docs

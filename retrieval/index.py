@@ -1,0 +1,241 @@
+"""The Chroma index and its lifecycle: manifest, staleness, atomic rebuilds, a build lock.
+
+Embedded mode keeps each build in its own folder under ``data/index/builds``
+and a one-line ``CURRENT`` file names the live one. A build writes a new
+folder, then replaces ``CURRENT`` with ``os.replace``: a crash at any point
+leaves the previous build live. Server mode (``CHROMA_HOST``) builds a new
+collection and swaps names the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel
+
+from corpus.models import ParsedDocument
+from corpus.parser import PARSER_VERSION
+from retrieval.documents import clause_documents
+from retrieval.embeddings import embedder_id
+
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = 1
+ProgressFn = Callable[[int, int], None]
+
+
+class Manifest(BaseModel):
+    """What an index was built from; any difference means the index is stale."""
+
+    corpus_sha256: str
+    embedder: str
+    parser_version: str
+    index_format: int = INDEX_FORMAT
+    clause_count: int  # documents stored: several units per clause
+    collection: str
+    built_at: float = 0.0
+    build_seconds: float = 0.0
+
+    def same_inputs(self, other: Manifest) -> bool:
+        keys = ("corpus_sha256", "embedder", "parser_version", "index_format", "clause_count")
+        return all(getattr(self, k) == getattr(other, k) for k in keys)
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    # Telemetry would try the network; this app runs offline.
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class IndexManager:
+    """Opens the live Chroma collection, rebuilding it first when it is missing, stale or broken."""
+
+    def __init__(
+        self,
+        root: Path,
+        document: ParsedDocument,
+        embeddings: Embeddings,
+        collection: str = "notice_clauses",
+        chroma_host: str | None = None,
+        chroma_port: int = 8000,
+    ) -> None:
+        self.root = Path(root)
+        self.document = document
+        self.embeddings = embeddings
+        self.collection = collection
+        self.chroma_host = chroma_host
+        self.chroma_port = chroma_port
+        self.last_build_seconds: float | None = None
+
+    # -- public ------------------------------------------------------------
+    def expected_manifest(self) -> Manifest:
+        return Manifest(
+            corpus_sha256=self.document.source_sha256,
+            embedder=embedder_id(self.embeddings),
+            parser_version=PARSER_VERSION,
+            clause_count=len(clause_documents(self.document.clauses)),
+            collection=self.collection,
+        )
+
+    def open(self, rebuild: bool = False, progress: ProgressFn | None = None) -> Any:
+        """The langchain Chroma store for the live index, built first if needed."""
+        if not rebuild:
+            store = self._open_if_fresh()
+            if store is not None:
+                return store
+        with FileLock(str(self.root / ".build.lock")):
+            # Another process may have finished the same build while we waited.
+            store = None if rebuild else self._open_if_fresh()
+            if store is None:
+                self._build(progress)
+                store = self._open_if_fresh()
+        if store is None:
+            raise RuntimeError("The index was built but cannot be opened")
+        return store
+
+    def current_manifest(self) -> Manifest | None:
+        try:
+            if self.chroma_host:
+                return self._server_manifest()
+            return Manifest.model_validate_json((self._current_dir() / "manifest.json").read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            log.info("no usable index manifest: %s", exc)
+            return None
+
+    # -- embedded mode ---------------------------------------------------
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def _current_dir(self) -> Path:
+        name = self._pointer().read_text("utf-8").strip()
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"bad index pointer {name!r}")
+        return self.root / "builds" / name
+
+    def _open_if_fresh(self) -> Any:
+        manifest = self.current_manifest()
+        if manifest is None or not manifest.same_inputs(self.expected_manifest()):
+            if manifest is not None:
+                log.warning("index is stale (built from other inputs); it will be rebuilt")
+            return None
+        try:
+            store = self._store(manifest.collection, self._client(None if self.chroma_host else self._current_dir()))
+            count = store._collection.count()
+        except Exception as exc:  # noqa: BLE001 - any failure to open means: rebuild
+            log.warning("index cannot be opened (%s); it will be rebuilt", exc)
+            return None
+        if count != manifest.clause_count:
+            log.warning("index holds %s of %s clauses; it will be rebuilt", count, manifest.clause_count)
+            return None
+        return store
+
+    def _client(self, path: Path | None) -> Any:
+        import chromadb
+
+        if self.chroma_host:
+            return chromadb.HttpClient(host=self.chroma_host, port=self.chroma_port, settings=_chroma_settings())
+        return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+
+    def _store(self, collection: str, client: Any) -> Any:
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            collection_name=collection,
+            embedding_function=self.embeddings,
+            client=client,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def _build(self, progress: ProgressFn | None) -> None:
+        started = time.perf_counter()
+        manifest = self.expected_manifest()
+        if self.chroma_host:
+            self._build_on_server(manifest, progress)
+        else:
+            self._build_embedded(manifest, progress)
+        self.last_build_seconds = time.perf_counter() - started
+        log.info("index built in %.2f s", self.last_build_seconds)
+
+    def _fill(self, store: Any, progress: ProgressFn | None) -> None:
+        docs = clause_documents(self.document.clauses)
+        batch = 16
+        for i in range(0, len(docs), batch):
+            part = docs[i : i + batch]
+            store.add_documents(part, ids=[d.id for d in part])
+            if progress:
+                progress(min(i + batch, len(docs)), len(docs))
+
+    def _build_embedded(self, manifest: Manifest, progress: ProgressFn | None) -> None:
+        builds = self.root / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        tmp = builds / f".tmp-{name}"
+        try:
+            store = self._store(manifest.collection, self._client(tmp))
+            self._fill(store, progress)
+            manifest.built_at = time.time()
+            write_atomic(tmp / "manifest.json", manifest.model_dump_json(indent=2))
+            del store
+            os.replace(tmp, builds / name)
+            write_atomic(self._pointer(), name + "\n")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._remove_old_builds(keep=name)
+
+    def _remove_old_builds(self, keep: str) -> None:
+        for path in (self.root / "builds").iterdir():
+            if path.name != keep and not path.name.startswith(".tmp-"):
+                shutil.rmtree(path, ignore_errors=True)
+
+    # -- server mode -------------------------------------------------------
+    def _server_manifest(self) -> Manifest | None:
+        client = self._client(None)
+        try:
+            meta = client.get_collection(self.collection).metadata or {}
+        except Exception:  # noqa: BLE001 - a missing collection is a missing index
+            return None
+        return Manifest.model_validate_json(meta["manifest"]) if "manifest" in meta else None
+
+    def _build_on_server(self, manifest: Manifest, progress: ProgressFn | None) -> None:
+        client = self._client(None)
+        staging = f"{self.collection}-build-{uuid.uuid4().hex[:8]}"
+        store = self._store(staging, client)
+        try:
+            self._fill(store, progress)
+        except BaseException:
+            client.delete_collection(staging)
+            raise
+        manifest.built_at = time.time()
+        try:
+            client.delete_collection(self.collection)
+        except Exception:  # noqa: BLE001 - nothing to replace on a first build
+            log.info("no previous collection %s on the server", self.collection)
+        client.get_collection(staging).modify(name=self.collection, metadata={"manifest": json.dumps(manifest.model_dump())})

@@ -1,0 +1,71 @@
+"""Structural references: "大纲第五部分", "基本原则第一条", "第三个" -> a clause ID.
+
+Applicants refer to parts of the notice by position. The scope is the clause
+whose heading the question names (or the clause a previous turn was about);
+the ordinal picks that clause's N-th child. Nothing here names a clause ID.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.models import Clause
+from corpus.parser import chinese_numeral
+from retrieval.text import fold
+
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:部分|条|项|个|点|节|小节|方面|类|章|段|款)?")
+_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\b")
+# Words that name a whole document part rather than a clause heading.
+_ROOT_ALIASES = {"annex1": ("大纲", "附件1", "附件一", "编制大纲", "outline"), "notice": ("通知", "正文")}
+
+
+def ordinal_of(question: str) -> int | None:
+    q = fold(question)
+    m = _ORDINAL.search(q)
+    if m:
+        return chinese_numeral(m.group(1))
+    e = _ENGLISH_ORDINAL.search(q)
+    return _ENGLISH_ORDINALS[e.group(1)] if e else None
+
+
+class StructureResolver:
+    """Finds the clause a positional reference points to."""
+
+    def __init__(self, clauses: dict[str, Clause]) -> None:
+        self.clauses = clauses
+        self._roots = {"notice": [c.id for c in clauses.values() if c.id.startswith("notice.") and c.id.count(".") == 1
+                                  and c.id.split(".")[1].isdigit()]}
+        for cid, c in clauses.items():
+            if c.level == 0:
+                self._roots[cid] = c.children
+
+    def scope_of(self, question: str) -> str | None:
+        """The deepest clause with children whose heading (or a root alias) the question names."""
+        q = fold(question)
+        named = [c for c in self.clauses.values() if c.children and len(c.heading) >= 2 and fold(c.heading) in q]
+        if named:
+            return max(named, key=lambda c: (c.level, len(c.heading))).id
+        for root, aliases in _ROOT_ALIASES.items():
+            if any(a in q for a in aliases):
+                return root
+        return None
+
+    def resolve(self, question: str, context_scope: str | None = None) -> str | None:
+        n = ordinal_of(question)
+        if n is None:
+            return None
+        scope = self.scope_of(question) or context_scope
+        if scope is None:
+            return None
+        children = self._roots.get(scope) or (self.clauses[scope].children if scope in self.clauses else [])
+        return children[n - 1] if 0 < n <= len(children) else None
+
+    def list_scope(self, clause_id: str) -> str | None:
+        """The clause whose children a follow-up ordinal would count: the clause itself or its parent."""
+        clause = self.clauses.get(clause_id)
+        if clause is None:
+            return None
+        if clause.children:
+            return clause.id
+        return clause.parent

@@ -1,0 +1,92 @@
+"""Tokenisation and query normalisation shared by BM25, the answerer and the checks."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
+
+
+class Expansion(BaseModel):
+    terms: list[str]
+    add: list[str]
+    source: str
+
+
+class TermList(BaseModel):
+    """The term list in corpus/terms.yaml: notice vocabulary, synonyms, stopwords."""
+
+    keep: list[str] = []
+    expansions: list[Expansion] = []
+    english: dict[str, list[str]] = {}
+    stopwords: list[str] = []
+
+    @classmethod
+    def load(cls, path: Path) -> TermList:
+        with open(path, encoding="utf-8") as fh:
+            return cls.model_validate(yaml.safe_load(fh) or {})
+
+
+def fold(text: str) -> str:
+    """NFKC-fold (full-width to half-width) and lower-case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class Tokenizer:
+    """jieba words (search mode) plus optional CJK character bigrams, without stopwords."""
+
+    def __init__(self, terms: TermList, bigrams: bool = True) -> None:
+        self.terms = terms
+        self.bigrams = bigrams
+        self._stop = frozenset(terms.stopwords)
+
+    @cached_property
+    def _jieba(self):  # noqa: ANN202 - jieba has no types
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        for word in self.terms.keep:
+            jieba.add_word(word, freq=200000)
+        return jieba
+
+    def tokens(self, text: str) -> list[str]:
+        text = fold(text)
+        words = [w for w in self._jieba.lcut_for_search(text) if _WORD.fullmatch(w) and w not in self._stop]
+        if self.bigrams:
+            for run in _CJK_RUN.findall(text):
+                words.extend(f"#{run[i:i + 2]}" for i in range(len(run) - 1))
+        return words
+
+
+class QueryNormaliser:
+    """Folds the query and appends the notice's own wording for synonyms it contains."""
+
+    def __init__(self, terms: TermList) -> None:
+        self.terms = terms
+        self._english = [(re.compile(rf"\b{re.escape(k)}\b"), v) for k, v in terms.english.items()]
+
+    def expansions(self, query: str) -> list[str]:
+        folded = fold(query)
+        added: list[str] = []
+        for exp in self.terms.expansions:
+            if any(fold(t) in folded for t in exp.terms):
+                added.extend(exp.add)
+        for pattern, words in self._english:
+            if pattern.search(folded):
+                added.extend(words)
+        return list(dict.fromkeys(a for a in added if a not in folded))
+
+    def normalise(self, query: str) -> str:
+        extra = self.expansions(query)
+        folded = fold(query).strip()
+        return f"{folded} {' '.join(extra)}" if extra else folded

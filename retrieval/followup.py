@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from retrieval.text import fold
 
 # Openers and endings that lean on the previous turn: 那事业单位呢？ / what about …
-_ELLIPTIC = re.compile(r"^(那|那么|那如果|还有|另外|如果|要是|假如|换成|then\b|and\b|what about|how about)|呢[？?]?$")
+_OPENERS = re.compile(r"^(那么|那如果|那|还有|另外|如果|要是|假如|换成|then\b|and\b|what about|how about)\s*|\s*呢?[？?。!！]*$")
 _MARKER = re.compile(r"〔([^〔〕]+)〕")
-SHORT_QUESTION = 8  # characters; shorter questions rarely stand alone
+SHORT_QUESTION = 8  # characters left after the openers; shorter questions rarely stand alone
 
 
 class Turn(BaseModel):
@@ -20,8 +20,8 @@ class Turn(BaseModel):
 
 
 def is_elliptic(question: str) -> bool:
-    q = fold(question).strip()
-    return len(q) <= SHORT_QUESTION or bool(_ELLIPTIC.search(q))
+    core = _OPENERS.sub("", fold(question).strip())
+    return len(core) <= SHORT_QUESTION
 
 
 def last_user_question(history: list[Turn]) -> str | None:

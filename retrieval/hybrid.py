@@ -20,10 +20,6 @@ from retrieval.text import QueryNormaliser
 LIST_INTENT = re.compile(r"哪些|哪几|几个方面|几部分|几方面|几类|包括什么|包含什么|有什么内容|内容有|都有|分别|列出|\bwhat are\b|\blist\b|\bwhich\b")
 
 
-import os
-RAW_DENSE = bool(os.environ.get('RAWDENSE'))
-
-
 class ScoredClause(BaseModel):
     id: str
     score: float
@@ -35,6 +31,7 @@ class RetrievalResult(BaseModel):
     """A ranking of every clause with the signals the answerer's confidence needs."""
 
     query: str
+    expanded: str
     ranked: list[ScoredClause]
     top_cosine: float
     coverage: float
@@ -59,7 +56,7 @@ class HybridRetriever(BaseRetriever):
 
     def rank(self, query: str, context_scope: str | None = None) -> RetrievalResult:
         expanded = self.normaliser.normalise(query)
-        dense = self._dense(query if RAW_DENSE else expanded)
+        dense = self._dense(expanded)
         lexical = self.lexical.scores(expanded)
         d_lo, d_hi = min(dense.values()), max(dense.values())
         l_hi = max(lexical.values()) or 1.0
@@ -75,7 +72,7 @@ class HybridRetriever(BaseRetriever):
             ranked = [s.model_copy(update={"score": top + 1.0}) if s.id == target else s for s in ranked]
         ranked.sort(key=lambda s: s.score, reverse=True)
         return RetrievalResult(
-            query=query, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(query),
+            query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded),
             list_intent=bool(LIST_INTENT.search(query.lower())),
         )
 

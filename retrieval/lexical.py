@@ -41,7 +41,7 @@ class BM25Index:
         return dict(zip(self.ids, map(float, self._bm25.get_scores(tokens)), strict=True))
 
     def coverage(self, query: str) -> float:
-        """Share of the query's words that occur anywhere in the notice."""
+        """Share of the query's words that occur anywhere in the notice (stopwords excluded)."""
         words = [t for t in self.tokenizer.tokens(query) if not t.startswith("#")]
         if not words:
             return 0.0

@@ -14,6 +14,7 @@ from corpus.parser import chinese_numeral
 from retrieval.text import fold
 
 _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:部分|条|项|个|点|节|小节|方面|类|章|段|款)?")
+_ANNEX = re.compile(r"(?:附件|annex|attachment)\s*([一二三四五六七八九]|\d{1,2})")
 _ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 _ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\b")
 # Words that name a whole document part rather than a clause heading.
@@ -54,12 +55,20 @@ class StructureResolver:
     def resolve(self, question: str, context_scope: str | None = None) -> str | None:
         n = ordinal_of(question)
         if n is None:
-            return None
+            return self.annex_named(question)
         scope = self.scope_of(question) or context_scope
         if scope is None:
             return None
         children = self._roots.get(scope) or (self.clauses[scope].children if scope in self.clauses else [])
         return children[n - 1] if 0 < n <= len(children) else None
+
+    def annex_named(self, question: str) -> str | None:
+        """附件2 / 附件二 / annex 2 names that annex's own clause."""
+        m = _ANNEX.search(fold(question))
+        if not m:
+            return None
+        cid = f"annex{chinese_numeral(m.group(1))}"
+        return cid if cid in self.clauses else None
 
     def list_scope(self, clause_id: str) -> str | None:
         """The clause whose children a follow-up ordinal would count: the clause itself or its parent."""

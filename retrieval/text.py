@@ -51,7 +51,7 @@ class Tokenizer:
         self._stop = frozenset(terms.stopwords)
 
     @cached_property
-    def _jieba(self):  # noqa: ANN202 - jieba has no types
+    def _jieba(self):  # jieba ships no type hints
         import jieba
 
         jieba.setLogLevel(logging.WARNING)

@@ -1,0 +1,32 @@
+# make run  - set everything up, then start the web chat on http://127.0.0.1:7860
+# make test - set everything up, then run every test and the eval regression gate
+PY := .venv/bin/python
+STAMP := .venv/.installed
+
+.PHONY: install run test check eval load clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch==2.13.0 is pinned: its CPU wheel is on disk here; plain torch pulls a multi-GB CUDA build.
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) app.py ingest
+	$(PY) app.py
+
+test: install
+	$(PY) -m pytest -q
+	$(PY) -m eval --check --out eval/out
+
+check: install
+	$(PY) -m ruff check .
+
+eval: install
+	$(PY) -m eval --compare naive --out eval/out
+
+clean:
+	rm -rf data eval/out artifacts

@@ -1,0 +1,1 @@
+"""Gold-set evaluation and the regression gate (python -m eval)."""

@@ -1,0 +1,133 @@
+"""Gold-set schema and per-item / aggregate metrics. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from statistics import median
+
+from pydantic import BaseModel
+
+from corpus.models import is_within
+
+_BRACKETS = str.maketrans({"〔": "[", "〕": "]", "【": "[", "】": "]"})
+
+
+class GoldItem(BaseModel):
+    id: str
+    question: str
+    history: list[dict[str, str]] = []
+    expected_citations: list[str] = []
+    must_include: list[str] = []
+    must_not_include: list[str] = []
+    answerable: bool = True
+    category: str = ""
+    notes: str = ""
+
+
+def normalise(text: str) -> str:
+    """Whitespace removed, full/half-width unified, 〔〕[]【】 unified."""
+    text = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    return re.sub(r"\s+", "", text).lower()
+
+
+def group_cited(group: str, cited: list[str]) -> bool:
+    """A group 'a|b' is satisfied by citing a, b, or a descendant of either."""
+    return any(is_within(c, alt) for alt in group.split("|") for c in cited)
+
+
+def group_included(group: str, answer: str) -> bool:
+    text = normalise(answer)
+    return any(normalise(alt) in text for alt in group.split("|"))
+
+
+def first_hit_rank(item: GoldItem, ranked: list[str]) -> int | None:
+    """1-based rank at which every expected group is covered by the top-r retrieved clauses."""
+    for r in range(1, len(ranked) + 1):
+        if all(group_cited(g, ranked[:r]) for g in item.expected_citations):
+            return r
+    return None
+
+
+class ItemResult(BaseModel):
+    id: str
+    question: str
+    category: str
+    answerable: bool
+    status: str
+    answer: str
+    citations: list[dict]
+    retrieved: list[str]
+    latency_ms: float
+    hit_rank: int | None = None
+    citation_precision: float | None = None
+    citation_recall: float | None = None
+    facts: float | None = None
+    status_ok: bool = False
+    quotes_verbatim: int = 0
+    forbidden_absent: bool = True
+    correct: bool = False
+
+
+def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], retrieved: list[str],
+               latency_ms: float, clause_text: dict[str, str]) -> ItemResult:
+    cited = [c["id"] for c in citations]
+    expected = item.expected_citations
+    res = ItemResult(
+        id=item.id, question=item.question, category=item.category, answerable=item.answerable, status=status,
+        answer=answer, citations=citations, retrieved=retrieved, latency_ms=latency_ms,
+    )
+    res.status_ok = (status == "answered") == item.answerable
+    res.quotes_verbatim = sum(c.get("quote", "") in clause_text.get(c["id"], "") for c in citations)
+    res.forbidden_absent = not any(group_included(g, answer) for g in item.must_not_include)
+    if expected:
+        res.hit_rank = first_hit_rank(item, retrieved) if item.answerable else None
+        res.citation_recall = sum(group_cited(g, cited) for g in expected) / len(expected)
+    if cited and (expected or item.answerable):
+        relevant = [c for c in cited if any(is_within(c, a) or is_within(a, c) for g in expected for a in g.split("|"))]
+        res.citation_precision = len(relevant) / len(cited)
+    if item.must_include:
+        res.facts = sum(group_included(g, answer) for g in item.must_include) / len(item.must_include)
+    res.correct = res.status_ok and res.forbidden_absent and (
+        not item.answerable or ((res.facts in (None, 1.0)) and (res.citation_recall in (None, 1.0)))
+    )
+    return res
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    idx = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return round(ordered[idx], 2)
+
+
+def aggregate(results: list[ItemResult]) -> dict[str, float | int | None]:
+    answerable = [r for r in results if r.answerable and r.citation_recall is not None]
+    ranks = [r.hit_rank for r in answerable]
+    refused = [r for r in results if r.status == "not_found"]
+    unanswerable = [r for r in results if not r.answerable]
+    all_citations = [c for r in results for c in r.citations]
+    latencies = [r.latency_ms for r in results]
+    n = len(answerable) or 1
+    return {
+        "items": len(results),
+        "hit@1": round(sum(1 for k in ranks if k is not None and k <= 1) / n, 4),
+        "hit@3": round(sum(1 for k in ranks if k is not None and k <= 3) / n, 4),
+        "hit@5": round(sum(1 for k in ranks if k is not None and k <= 5) / n, 4),
+        "mrr": round(sum(1 / k for k in ranks if k) / n, 4),
+        "citation_precision": _mean([r.citation_precision for r in results if r.citation_precision is not None]),
+        "citation_recall": _mean([r.citation_recall for r in results if r.answerable and r.citation_recall is not None]),
+        "facts": _mean([r.facts for r in results if r.facts is not None]),
+        "answer_accuracy": _mean([1.0 if r.correct else 0.0 for r in results]),
+        "refusal_precision": round(sum(not r.answerable for r in refused) / len(refused), 4) if refused else 1.0,
+        "refusal_recall": round(sum(r.status == "not_found" for r in unanswerable) / len(unanswerable), 4) if unanswerable else 1.0,
+        "quote_fidelity": round(sum(r.quotes_verbatim for r in results) / len(all_citations), 4) if all_citations else 1.0,
+        "latency_p50_ms": round(median(latencies), 2) if latencies else 0.0,
+        "latency_p95_ms": percentile(latencies, 95),
+        "latency_max_ms": round(max(latencies), 2) if latencies else 0.0,
+    }

@@ -1,0 +1,49 @@
+import pytest
+
+from assistant.service import InvalidQuestion
+
+QUESTIONS = [
+    "单个项目投资规模有什么要求？", "材料交几份", "截止到什么时候？", "我们是事业单位能报吗",
+    "基本原则有哪些？", "工作方案包括哪几部分", "What is the submission deadline?", "商业模式部分要写什么",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_quote_is_verbatim_and_cited(service, question):
+    answer = service.ask(question)
+    assert answer.status == "answered" and answer.citations
+    for c in answer.citations:
+        clause = service.clauses[c.id]
+        assert clause.text[c.start : c.end] == c.quote
+        assert f"「{c.quote}」" in answer.answer
+
+
+def test_investment_question_cites_notice_3_4_with_5000(service):
+    answer = service.ask("单个项目投资规模有什么要求？")
+    assert answer.citations[0].id == "notice.3.4" and "5000万元" in answer.citations[0].quote
+    assert "〔正文 三（四）〕" in answer.answer and set(answer.timings_ms) == {"retrieve", "answer", "total"}
+
+
+@pytest.mark.parametrize("question", ["明天北京天气怎么样？", "给我写一首诗", "国家补助比例是多少？", "2018年还有这个试点吗", "申报要交多少报名费"])
+def test_not_found_off_topic_or_not_regulated(service, question):
+    answer = service.ask(question)
+    assert answer.status == "not_found" and "未" in answer.answer
+
+
+def test_annex2_content_is_not_provided_but_its_title_is(service):
+    content = service.ask("附件2的表格有哪些栏目？")
+    assert content.status == "not_found" and content.citations[0].id == "annex2" and "原文未提供内容" in content.answer
+    title = service.ask("附件2叫什么名字？")
+    assert title.status == "answered" and "重点项目及项目单位基本情况表" in title.answer
+
+
+def test_follow_up_uses_history(service):
+    history = [{"role": "user", "content": "项目承担单位有什么要求？"}, {"role": "assistant", "content": "原则上应为企业法人。"}]
+    answer = service.ask("那事业单位呢？", history)
+    assert answer.citations[0].id == "notice.3.1"
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "\x00\x01", "问" * 2001])
+def test_bad_questions_get_a_message(service, bad):
+    with pytest.raises(InvalidQuestion):
+        service.ask(bad)

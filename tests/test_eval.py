@@ -1,10 +1,9 @@
 import json
 
+from assistant.settings import ROOT
 from eval.gate import regressions
 from eval.metrics import GoldItem, aggregate, group_cited, group_included, normalise, score_item
 from eval.runner import load_gold
-
-from assistant.settings import ROOT
 
 
 def test_normalisation_unifies_width_space_and_brackets():

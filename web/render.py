@@ -1,0 +1,189 @@
+"""HTML for the web UI: chat messages, citation cards and the notice view.
+
+Every piece of user text, answer text and notice text goes through
+``html.escape`` here; callers never build HTML themselves. The output is kept
+on one line so that Gradio's Markdown renderer treats each message as a
+single raw HTML block and never re-interprets its contents as Markdown.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from corpus.models import Clause
+from retrieval.documents import NOT_PROVIDED
+
+PART_TITLES = {"notice": "通知正文", "annex1": "附件1", "annex2": "附件2"}
+PENDING_TEXT = "正在查阅通知原文……"
+
+
+def esc(text: str) -> str:
+    """Escape text for HTML element content and attribute values."""
+    return html.escape(text or "", quote=True)
+
+
+def esc_lines(text: str) -> str:
+    """Escape text and turn newlines into <br> (no raw newlines survive)."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "<br>".join(esc(line) for line in lines)
+
+
+def clause_anchor(clause_id: str) -> str:
+    """The HTML id of a clause in the notice view."""
+    return f"clause-{clause_id}"
+
+
+def quote_span(text: str, quote: str, start: int | None, end: int | None) -> tuple[int, int] | None:
+    """Where the quote sits in the clause text: the given offsets when they match, else a search."""
+    if start is not None and end is not None and 0 <= start < end <= len(text) and text[start:end] == quote:
+        return start, end
+    if quote:
+        found = text.find(quote)
+        if found >= 0:
+            return found, found + len(quote)
+    return None
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Escaped text with each span wrapped in <mark>; overlapping spans are merged."""
+    merged: list[list[int]] = []
+    for s, e in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if s >= e:
+            continue
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    out: list[str] = []
+    pos = 0
+    for s, e in merged:
+        out.append(esc_lines(text[pos:s]))
+        out.append(f"<mark>{esc_lines(text[s:e])}</mark>")
+        pos = e
+    out.append(esc_lines(text[pos:]))
+    return "".join(out)
+
+
+def render_question(question: str) -> str:
+    """A user's chat message."""
+    return f'<div class="qa-question">{esc_lines(question)}</div>'
+
+
+def render_pending(partial: str = "") -> str:
+    """The assistant message while the answer streams in (empty: still looking it up)."""
+    if not partial:
+        return f'<div class="qa-answer qa-pending"><div class="qa-text">{esc(PENDING_TEXT)}</div></div>'
+    return f'<div class="qa-answer qa-streaming"><div class="qa-text">{esc_lines(partial)}</div></div>'
+
+
+def _group_citations(citations: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """Citations grouped by clause, in first-cited order."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for c in citations:
+        groups.setdefault(str(c.get("id", "")), []).append(c)
+    return list(groups.items())
+
+
+def render_card(clause_id: str, citations: Sequence[Mapping[str, Any]], clause: Clause | None) -> str:
+    """One collapsible citation card: label, ID, quote; opened, the clause with the quote marked."""
+    label = str(citations[0].get("label") or (clause.label if clause else clause_id))
+    quotes = [str(c.get("quote", "")) for c in citations]
+    summary = (
+        f'<summary><span class="qa-card-label">{esc(label)}</span>'
+        f'<code class="qa-card-id">{esc(clause_id)}</code>'
+        f'<span class="qa-card-quote">{"".join(f"「{esc(q)}」" for q in quotes)}</span></summary>'
+    )
+    if clause is None:
+        body = f'<div class="qa-card-body">{"".join(f"<mark>{esc(q)}</mark>" for q in quotes)}</div>'
+    else:
+        spans = [quote_span(clause.text, str(c.get("quote", "")), c.get("start"), c.get("end")) for c in citations]
+        body = f'<div class="qa-card-body">{highlight(clause.text, [s for s in spans if s])}</div>'
+        if not clause.content_provided:
+            body += f'<div class="qa-not-provided">{esc(NOT_PROVIDED)}</div>'
+    link = (
+        f'<a class="qa-clause-link" href="#{esc(clause_anchor(clause_id))}" data-clause="{esc(clause_id)}">'
+        f"在通知原文中查看 {esc(clause_id)} ›</a>"
+    )
+    return f'<details class="qa-card" data-clause="{esc(clause_id)}">{summary}{body}{link}</details>'
+
+
+def render_cards(citations: Sequence[Mapping[str, Any]], clauses: Mapping[str, Clause]) -> str:
+    """All citation cards of one answer ('' when it cites nothing)."""
+    if not citations:
+        return ""
+    cards = "".join(render_card(cid, group, clauses.get(cid)) for cid, group in _group_citations(citations))
+    return f'<div class="qa-cards"><div class="qa-cards-title">引用条款（点击展开原文）</div>{cards}</div>'
+
+
+def render_answer(answer: Mapping[str, Any], clauses: Mapping[str, Clause]) -> str:
+    """A finished assistant message: the answer text, then its citation cards."""
+    status = "qa-not-found" if answer.get("status") == "not_found" else "qa-answered"
+    text = f'<div class="qa-text">{esc_lines(str(answer.get("answer", "")))}</div>'
+    return f'<div class="qa-answer {status}">{text}{render_cards(answer.get("citations") or [], clauses)}</div>'
+
+
+def stream_prefixes(text: str, chunk: int = 4) -> Iterator[str]:
+    """Growing prefixes of the text, chunk characters at a time, ending with the whole text."""
+    if chunk < 1:
+        raise ValueError("chunk must be positive")
+    for end in range(chunk, len(text), chunk):
+        yield text[:end]
+    yield text
+
+
+def _part(clause_id: str) -> str:
+    return clause_id.split(".", 1)[0]
+
+
+def _short_label(clause: Clause) -> str:
+    """The label without its part prefix (正文 / 附件1), which the section title already shows."""
+    head, _, rest = clause.label.partition(" ")
+    return rest if rest and head in ("正文", "附件1", "附件2") else clause.label
+
+
+def _heading_only(clause: Clause) -> bool:
+    return "。" not in clause.text and len(clause.text) <= len(clause.heading) + 8
+
+
+def render_clause(clause: Clause) -> str:
+    """One clause in the notice view: an anchored heading (by level) with its ID, then its text."""
+    level = min(max(clause.level, 0) + 2, 6)
+    heading = (
+        f'<h{level} class="clause-heading">{esc(_short_label(clause))}'
+        f'<code class="clause-id">{esc(clause.id)}</code></h{level}>'
+    )
+    body = ""
+    if not clause.content_provided:
+        body = f'<p class="clause-text">{esc_lines(clause.text)}</p><p class="clause-missing">{esc(NOT_PROVIDED)}</p>'
+    elif not _heading_only(clause):
+        body = f'<p class="clause-text">{esc_lines(clause.text)}</p>'
+    missing = " clause-not-provided" if not clause.content_provided else ""
+    return (
+        f'<section class="clause level-{clause.level}{missing}" id="{esc(clause_anchor(clause.id))}" '
+        f'data-clause="{esc(clause.id)}">{heading}{body}</section>'
+    )
+
+
+def render_notice(clauses: Sequence[Clause]) -> str:
+    """The whole notice and its annexes, in reading order, one anchored block per clause."""
+    parts: list[str] = []
+    current: str | None = None
+    for clause in clauses:
+        part = _part(clause.id)
+        if part != current:
+            if current is not None:
+                parts.append("</div>")
+            title = PART_TITLES.get(part, part)
+            parts.append(f'<div class="notice-part" id="part-{esc(part)}"><div class="notice-part-title">{esc(title)}</div>')
+            current = part
+        parts.append(render_clause(clause))
+    if current is not None:
+        parts.append("</div>")
+    return f'<div class="notice-view">{"".join(parts)}</div>'
+
+
+def clause_choices(clauses: Sequence[Clause]) -> list[tuple[str, str]]:
+    """(label, id) pairs for the jump-to-clause selector."""
+    return [(f"{c.id}  {c.label}", c.id) for c in clauses]

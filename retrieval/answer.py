@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from collections.abc import Callable
 from typing import Literal
 
 import yaml
@@ -21,6 +22,8 @@ from retrieval.text import Tokenizer, fold
 
 NOT_FOUND_MESSAGE = "通知原文未对此作出规定，无法根据原文回答这个问题。"
 _YEAR = re.compile(r"(20\d\d)\s*年?")
+SHORT_CLAUSE = 160  # characters: a clause this short is quoted whole
+BARE_HEADING = 10
 _TITLE_INTENT = re.compile(r"叫什么|名称|标题|题目|是什么表|哪个表|什么表|title|name")
 
 
@@ -46,17 +49,21 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     retrieved: list[RetrievedClause] = []
     timings_ms: dict[str, float] = {}
+    mode: str = Field("extractive", description="Who wrote the answer text: extractive, or the LLM model name")
 
 
 class AnswerType(BaseModel):
     name: str
-    question: list[str]
+    question: list[str] = []
     question_regex: str | None = None
+    question_all: list[list[str]] = Field(default=[], description="Every group must have a word in the question")
     evidence: list[str] = []
     evidence_regex: str | None = None
 
     def asked(self, question: str) -> bool:
         q = fold(question)
+        if self.question_all and all(any(fold(w) in q for w in group) for group in self.question_all):
+            return True
         return any(fold(w) in q for w in self.question) or bool(self.question_regex and re.search(self.question_regex, q))
 
     def present(self, evidence: str) -> bool:
@@ -89,7 +96,9 @@ class ExtractiveAnswerer:
     def __init__(
         self, clauses: dict[str, Clause], tokenizer: Tokenizer, answer_types: list[AnswerType],
         corpus_text: str, confidence: Confidence | None = None, k: int = 5,
+        idf: Callable[[str], float] | None = None,
     ) -> None:
+        self.idf = idf or (lambda _token: 1.0)
         self.clauses = clauses
         self.tokenizer = tokenizer
         self.answer_types = answer_types
@@ -127,8 +136,10 @@ class ExtractiveAnswerer:
         """An annex known only by its title: the title is citable, its content is not."""
         citation = Citation(id=clause.id, label=clause.label, quote=clause.text, start=0, end=len(clause.text))
         if _TITLE_INTENT.search(fold(question)):
+            listed = [self._citation(c, clause.text) for c in self.clauses.values()
+                      if c.id != clause.id and c.content_provided and clause.text in c.text][:1]
             return Answer(
-                question=question, status="answered", citations=[citation], retrieved=retrieved,
+                question=question, status="answered", citations=[*listed, citation], retrieved=retrieved,
                 answer=f"「{clause.text}」〔{clause.marker}〕（{NOT_PROVIDED}）",
             )
         text = f"{clause.marker}「{clause.text}」只有标题，{NOT_PROVIDED}，无法回答其具体内容。〔{clause.marker}〕"
@@ -142,7 +153,9 @@ class ExtractiveAnswerer:
         if len(ranked) > 1:
             second = self.clauses[ranked[1].id]
             related = is_within(second.id, chosen[0].id) or is_within(chosen[0].id, second.id)
-            if not related and ranked[1].score >= 0.9 * ranked[0].score and second.content_provided:
+            # A runner-up heading (a clause that only lists others) is too broad to add.
+            if not related and ranked[1].score >= 0.9 * ranked[0].score and second.content_provided \
+                    and not _heading_only(second):
                 chosen.append(second)
         return chosen
 
@@ -159,18 +172,22 @@ class ExtractiveAnswerer:
         out = [self._citation(clause, clause.text)]
         for cid in clause.children:
             child = self.clauses[cid]
-            sentences = split_sentences(child.text)
+            sentences = [t for t in split_sentences(child.text) if not _bare_heading(t, child)]
             out.append(self._citation(child, sentences[0] if sentences else child.text))
         return out
 
     def _best_sentences(self, query: str, clause: Clause) -> list[Citation]:
         sentences = split_sentences(clause.text) or [clause.text]
-        heading_first = len(sentences) > 1 and _is_heading_sentence(sentences[0], clause)
-        candidates = sentences[1:] if heading_first else sentences
+        # A bare heading sentence ("（四）投资规模。") adds nothing to a quote.
+        candidates = [s for s in sentences if not _bare_heading(s, clause)] or sentences
+        if sum(map(len, candidates)) <= SHORT_CLAUSE:
+            start = clause.text.find(candidates[0])
+            end = clause.text.rfind(candidates[-1]) + len(candidates[-1])
+            return [self._citation(clause, clause.text[start:end])]
         q = set(self.tokenizer.tokens(query))
-        scored = [(len(q & set(self.tokenizer.tokens(s))), i, s) for i, s in enumerate(candidates)]
+        scored = [(sum(self.idf(t) for t in q & set(self.tokenizer.tokens(s))), i, s) for i, s in enumerate(candidates)]
         best = max(scored, key=lambda t: (t[0], -t[1]))
-        picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.6 * best[0])][:2]
+        picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:2]
         picked.sort(key=lambda t: t[1])
         return [self._citation(clause, s) for _, _, s in picked]
 
@@ -192,6 +209,6 @@ def _heading_only(clause: Clause) -> bool:
     return len(split_sentences(clause.text)) <= 1 and len(clause.text) <= len(clause.heading) + 8
 
 
-def _is_heading_sentence(sentence: str, clause: Clause) -> bool:
-    """The first sentence is just the numbering and heading, e.g. （四）投资规模。"""
-    return len(sentence) <= len(clause.heading) + 6
+def _bare_heading(sentence: str, clause: Clause) -> bool:
+    """Just the numbering and a short label, e.g. （四）投资规模。 (a principle's full statement is kept)."""
+    return len(clause.heading) <= BARE_HEADING and len(sentence) <= len(clause.heading) + 6

@@ -52,12 +52,16 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    expansion_weight: float = 0.5
     _last: RetrievalResult | None = PrivateAttr(default=None)
 
     def rank(self, query: str, context_scope: str | None = None) -> RetrievalResult:
         expanded = self.normaliser.normalise(query)
         dense = self._dense(expanded)
-        lexical = self.lexical.scores(expanded)
+        lexical = self.lexical.scores(query)
+        extra = self.lexical.scores(" ".join(self.normaliser.expansions(query)))
+        # Expansion words are hints, not the asker's own words: they count for less.
+        lexical = {cid: v + self.expansion_weight * extra[cid] for cid, v in lexical.items()}
         d_lo, d_hi = min(dense.values()), max(dense.values())
         l_hi = max(lexical.values()) or 1.0
         ranked = []

@@ -40,6 +40,10 @@ class BM25Index:
             return dict.fromkeys(self.ids, 0.0)
         return dict(zip(self.ids, map(float, self._bm25.get_scores(tokens)), strict=True))
 
+    def idf(self, token: str) -> float:
+        """BM25's inverse document frequency; 0 for tokens the notice never uses."""
+        return max(float(self._bm25.idf.get(token, 0.0)), 0.0)
+
     def coverage(self, query: str) -> float:
         """Share of the query's words that occur anywhere in the notice (stopwords excluded)."""
         words = [t for t in self.tokenizer.tokens(query) if not t.startswith("#")]

@@ -19,8 +19,12 @@ _WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 
 class Expansion(BaseModel):
     terms: list[str]
+    patterns: list[str] = []
     add: list[str]
     source: str
+
+    def matches(self, folded: str) -> bool:
+        return any(fold(t) in folded for t in self.terms) or any(re.search(p, folded) for p in self.patterns)
 
 
 class TermList(BaseModel):
@@ -79,7 +83,7 @@ class QueryNormaliser:
         folded = fold(query)
         added: list[str] = []
         for exp in self.terms.expansions:
-            if any(fold(t) in folded for t in exp.terms):
+            if exp.matches(folded):
                 added.extend(exp.add)
         for pattern, words in self._english:
             if pattern.search(folded):

@@ -8,6 +8,9 @@ from corpus.models import Clause
 from retrieval.text import Tokenizer
 
 HEADING_WEIGHT = 3  # a heading names what a clause is about; repeat its tokens
+# Clauses are short and headings repeat their words: saturate term frequency early (k1 below the usual 1.2-2.0).
+BM25_K1 = 0.8
+BM25_B = 0.5
 
 
 def clause_tokens(clause: Clause, by_id: dict[str, Clause], tokenizer: Tokenizer) -> list[str]:
@@ -32,7 +35,7 @@ class BM25Index:
             toks = clause_tokens(c, by_id, tokenizer)
             self.vocabulary.update(toks)
             docs.append(toks)
-        self._bm25 = BM25Okapi(docs)
+        self._bm25 = BM25Okapi(docs, k1=BM25_K1, b=BM25_B)
 
     def scores(self, query: str) -> dict[str, float]:
         tokens = self.tokenizer.tokens(query)

@@ -8,8 +8,8 @@ confidence is low or the evidence lacks the kind of fact the question asks for.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import yaml

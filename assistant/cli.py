@@ -7,6 +7,7 @@ import logging
 import sys
 
 from assistant.settings import Settings
+from checks import commands as check_commands
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=None, help="clauses to retrieve")
     ingest = sub.add_parser("ingest", help="build the index (only when missing or stale unless --rebuild)")
     ingest.add_argument("--rebuild", action="store_true")
+    check_commands.add_parsers(sub)  # check, outline-check, template (checks/commands.py)
     return p
 
 
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
     settings = Settings()
-    commands = {"ask": cmd_ask, "ingest": cmd_ingest, None: cmd_web}
+    commands = {"ask": cmd_ask, "ingest": cmd_ingest, **check_commands.COMMANDS, None: cmd_web}
     try:
         return commands[args.command](args, settings)
     except Exception as exc:

@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from checks.chat import ChatChecker
 from corpus.models import Clause
 from retrieval.answer import Answer, ExtractiveAnswerer
 from retrieval.followup import Turn, cited_markers, condense, is_elliptic, last_user_question
@@ -31,6 +32,7 @@ def context_scope(question: str, history: list[Turn], retriever: HybridRetriever
 def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Runnable[dict[str, Any], Answer]:
     structure = retriever.structure
     markers = {c.marker: c for c in retriever.clauses.values()}
+    checker = ChatChecker(retriever.clauses)  # verdicts on facts the question states (rules/eligibility.yaml)
 
     def prepare(inp: dict[str, Any]) -> dict[str, Any]:
         history = [Turn.model_validate(t) for t in inp.get("history") or []]
@@ -43,7 +45,7 @@ def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Run
         return {**state, "result": result, "t1": time.perf_counter()}
 
     def answer(state: dict[str, Any]) -> Answer:
-        ans = answerer.answer(state["question"], state["result"], state["query"])
+        ans = checker.merge(state["question"], answerer.answer(state["question"], state["result"], state["query"]))
         t2 = time.perf_counter()
         ans.timings_ms = {
             "retrieve": round((state["t1"] - state["t0"]) * 1000, 2),

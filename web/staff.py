@@ -1,0 +1,294 @@
+"""The staff tab (员工工具): eligibility form, draft outline check and plan template, behind a login.
+
+Access is enforced on the server, in every callback and API endpoint: a request needs a session
+token that StaffAuth issued after a bcrypt-verified login and that has not expired or been revoked.
+The UI keeps the token in a gr.State (server-side, per browser session); API clients pass it
+explicitly. Hiding the tools until login is only cosmetic.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import gradio as gr
+from gradio import FileData
+from gradio.utils import get_upload_folder
+from pydantic import SecretStr
+
+from checks.engine import CheckReport, RuleEngine
+from checks.outline import OutlineChecker, OutlineReport
+from checks.profile import Category, ProfileError, SubmitterType, UnitType, parse_profile, parse_profile_json
+from checks.report import md_escape, verdicts_markdown
+from checks.template import write_template
+from checks.uploads import MB, UploadError, UploadLimits
+
+log = logging.getLogger(__name__)
+
+NOT_CONFIGURED = "员工账号未配置（需设置 STAFF_USERNAME 和 STAFF_PASSWORD_HASH），员工工具已停用。"
+BAD_LOGIN = "用户名或密码错误。"
+LOGIN_REQUIRED = "请先登录员工账号。"
+EXPIRED = "登录已过期，请重新登录。"
+UNSET = "未填写"
+YES_NO = [UNSET, "是", "否"]
+
+
+class StaffAuthError(PermissionError):
+    """A staff action without a valid login; the message is for the user."""
+
+
+class StaffAuth:
+    """Username + bcrypt hash from settings; sessions are random tokens held in this process only."""
+
+    def __init__(self, username: str | None, password_hash: SecretStr | None, session_minutes: int = 480,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.username = username or ""
+        self._hash = password_hash.get_secret_value().encode() if password_hash else b""
+        self.ttl_s = session_minutes * 60
+        self.clock = clock
+        self._sessions: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.enabled = bool(self.username and self._hash)
+        if self.enabled and not self._hash.startswith((b"$2a$", b"$2b$", b"$2y$")):
+            log.error("STAFF_PASSWORD_HASH is not a bcrypt hash; the staff tab stays locked")
+            self.enabled = False
+
+    def login(self, username: str, password: str) -> str:
+        if not self.enabled:
+            raise StaffAuthError(NOT_CONFIGURED)
+        # Always run bcrypt, so a wrong user name takes as long as a wrong password.
+        password_ok = bcrypt.checkpw((password or "").encode(), self._hash)
+        if not (hmac.compare_digest((username or "").encode(), self.username.encode()) and password_ok):
+            log.warning("staff login failed for %r", (username or "")[:40])
+            raise StaffAuthError(BAD_LOGIN)
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            now = self.clock()
+            self._sessions = {t: exp for t, exp in self._sessions.items() if exp > now}
+            self._sessions[token] = now + self.ttl_s
+        log.info("staff login for %s", self.username)
+        return token
+
+    def require(self, token: str | None) -> None:
+        """Raises StaffAuthError unless token is a live session."""
+        if not self.enabled:
+            raise StaffAuthError(NOT_CONFIGURED)
+        if not token or not isinstance(token, str):
+            raise StaffAuthError(LOGIN_REQUIRED)
+        with self._lock:
+            expires = self._sessions.get(token)
+            if expires is None:
+                raise StaffAuthError(LOGIN_REQUIRED)
+            if expires <= self.clock():
+                del self._sessions[token]
+                raise StaffAuthError(EXPIRED)
+
+    def logout(self, token: str | None) -> None:
+        with self._lock:
+            self._sessions.pop(token or "", None)
+
+
+class StaffTools:
+    """What the staff tab and the staff API do; every method checks the session first."""
+
+    def __init__(self, service: Any, auth: StaffAuth | None = None) -> None:  # AssistantService
+        settings = service.settings
+        self.clauses = service.clauses
+        self.auth = auth or StaffAuth(settings.staff_username, settings.staff_password_hash,
+                                      settings.staff_session_minutes)
+        self.engine = RuleEngine(self.clauses)
+        self.limits = UploadLimits(max_bytes=int(settings.max_upload_mb * MB))
+        self.outline = OutlineChecker(self.clauses, self.engine, self.limits)
+        self.out_dir = Path(tempfile.mkdtemp(prefix="staff-templates-"))
+
+    def check(self, token: str | None, profile: str | dict[str, Any]) -> CheckReport:
+        """Profile as JSON text (as in `app.py check`) or as a dict."""
+        self.auth.require(token)
+        parsed = parse_profile_json(profile) if isinstance(profile, str) else parse_profile(profile)
+        return self.engine.check(parsed)
+
+    def outline_check(self, token: str | None, path: str | None) -> OutlineReport:
+        self.auth.require(token)
+        if not path:
+            raise UploadError("请先选择要检查的方案草稿文件（.docx、.md 或 .txt）。")
+        uploads = Path(get_upload_folder()).resolve()
+        if not Path(path).resolve().is_relative_to(uploads):  # only files Gradio received as uploads
+            raise UploadError("找不到上传的文件，请重新上传。")
+        return self.outline.check_file(Path(path))
+
+    def template(self, token: str | None) -> str:
+        self.auth.require(token)
+        return str(write_template(self.clauses, self.out_dir / "区域试点总体工作方案模板.docx"))
+
+
+def form_profile(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields as a profile dict: empty fields and 未填写 left out, domains merged."""
+    data: dict[str, Any] = {"kind": kind}
+    for key, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, "", UNSET, []):
+            continue
+        data[key] = value
+    extra = data.pop("other_domains", "")
+    if extra:
+        data["domains"] = list(data.get("domains", [])) + [d for d in extra.replace("，", "、").replace(",", "、").split("、") if d.strip()]
+    return data
+
+
+def outline_markdown(report: OutlineReport, clauses: dict[str, Any]) -> str:
+    found = sum(1 for m in report.sections if m.heading)
+    lines = [f"草稿 `{md_escape(report.file)}`：对照附件1大纲，找到 {found}/{len(report.sections)} 个章节。", ""]
+    for p in report.projects:
+        missing = "，缺少 " + "、".join(p.aspects_missing) if p.aspects_missing else ""
+        lines.append(f"- 重点项目“{md_escape(p.title)}”：6个方面具备 {len(p.aspects_found)} 个{md_escape(missing)}")
+    lines.append("")
+    if not report.findings:
+        return "\n".join(lines + ["**总体结论：符合（pass）** 未发现缺失、顺序错误或多余的章节。"])
+    return "\n".join(lines) + "\n" + verdicts_markdown(report.findings, report.overall, clauses)
+
+
+def staff_tab(service: Any) -> StaffTools:
+    """Builds the 员工工具 tab and the staff API endpoints inside the current gr.Blocks/gr.Tabs."""
+    tools = StaffTools(service)
+    clauses = tools.clauses
+    domains = list(tools.engine.rulebook.vocabulary.get("domains", []))
+
+    def guarded(fn: Callable[..., str]) -> Callable[..., str]:
+        """UI callbacks: a refused login or bad input becomes a message in the result box, never a trace."""
+        def run(*args: Any) -> str:
+            try:
+                return fn(*args)
+            except (StaffAuthError, ProfileError, UploadError) as exc:
+                messages = exc.messages if isinstance(exc, ProfileError) else [str(exc)]
+                return "\n".join(f"- {md_escape(m)}" for m in messages)
+        return run
+
+    # -- API endpoints (named; each checks the token) --------------------------------------------
+    def staff_login(username: str, password: str) -> str:
+        """Log in as staff; returns a session token for the other staff endpoints."""
+        try:
+            return tools.auth.login(username, password)
+        except StaffAuthError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def staff_logout(token: str) -> str:
+        """End a staff session."""
+        tools.auth.logout(token)
+        return "已退出登录。"
+
+    def staff_check(token: str, profile: str) -> dict:
+        """Check a project or submission profile (JSON text, same format as `app.py check`)."""
+        try:
+            return tools.check(token, profile).model_dump(mode="json")
+        except StaffAuthError as exc:
+            raise gr.Error(str(exc)) from None
+        except ProfileError as exc:
+            raise gr.Error("；".join(exc.messages)) from None
+
+    def staff_outline(token: str, draft: FileData) -> dict:
+        """Check an uploaded draft plan (.docx/.md/.txt) against Annex 1."""
+        path = draft.get("path") if isinstance(draft, dict) else getattr(draft, "path", None)
+        try:
+            return tools.outline_check(token, path).model_dump(mode="json")
+        except (StaffAuthError, UploadError) as exc:
+            raise gr.Error(str(exc)) from None
+
+    # -- layout ---------------------------------------------------------------------------------
+    with gr.Tab("员工工具", id="staff", elem_id="tab-staff"):
+        token = gr.State(None)
+        gr.Markdown("供省级发展改革委工作人员使用：资格核对、方案格式检查和方案模板。需登录。", elem_id="staff-intro")
+        with gr.Column(visible=True, elem_id="staff-login") as login_box:
+            username = gr.Textbox(label="用户名", elem_id="staff-username")
+            password = gr.Textbox(label="密码", type="password", elem_id="staff-password")
+            login_btn = gr.Button("登录", variant="primary", elem_id="staff-login-btn")
+        login_status = gr.Markdown("" if tools.auth.enabled else NOT_CONFIGURED, elem_id="staff-login-status")
+        with gr.Column(visible=False, elem_id="staff-tools") as tools_box:
+            logout_btn = gr.Button("退出登录", size="sm", elem_id="staff-logout-btn")
+            with gr.Tab("项目资格核对"):
+                p_fields = {
+                    "project_name": gr.Textbox(label="项目名称"),
+                    "unit_type": gr.Dropdown([UNSET] + [u.value for u in UnitType], value=UNSET, label="项目承担单位类型"),
+                    "total_investment_wan": gr.Textbox(label="项目总投资（万元；也可写 0.5亿、五千万）"),
+                    "category": gr.Dropdown([UNSET] + [c.value for c in Category], value=UNSET, label="项目类别"),
+                    "domains": gr.CheckboxGroup(domains, label="应用领域（通知列出的九个领域）"),
+                    "other_domains": gr.Textbox(label="其他应用领域（以顿号分隔）"),
+                    "has_business_model": gr.Radio(YES_NO, value=UNSET, label="提出了商业模式和服务模式"),
+                    "cross_enterprise_cross_industry": gr.Radio(YES_NO, value=UNSET, label="具备跨企业、跨行业的应用服务能力（服务类）"),
+                    "signed_user_agreements": gr.Radio(YES_NO, value=UNSET, label="已与用户单位签署协议或合同（服务类）"),
+                    "efficiency_gain": gr.Radio(YES_NO, value=UNSET, label="实施后有效提升生产和经营效率（集成类）"),
+                    "follows_national_standards": gr.Radio(YES_NO, value=UNSET, label="参照国家物联网技术标准规范"),
+                    "involves_identifier_management": gr.Radio(YES_NO, value=UNSET, label="涉及标识管理"),
+                    "identifier_platform_compatible": gr.Radio(YES_NO, value=UNSET, label="与物联网标识管理公共服务平台兼容"),
+                    "credit_rating": gr.Textbox(label="资信等级（如 AA）"),
+                    "land_and_floor_area_controlled": gr.Radio(YES_NO, value=UNSET, label="严格控制征地和新增建筑面积"),
+                }
+                p_btn = gr.Button("核对项目", variant="primary", elem_id="staff-project-check")
+                p_out = gr.Markdown(elem_id="staff-project-result")
+            with gr.Tab("报送材料核对"):
+                s_fields = {
+                    "submitter": gr.Textbox(label="报送单位名称"),
+                    "submitter_type": gr.Dropdown([UNSET] + [s.value for s in SubmitterType], value=UNSET, label="报送单位类型"),
+                    "key_project_count": gr.Textbox(label="重点项目数量"),
+                    "submitted_on": gr.Textbox(label="报送日期（如 2014-03-31）"),
+                    "paper_copies": gr.Textbox(label="纸质材料份数"),
+                    "includes_cd": gr.Radio(YES_NO, value=UNSET, label="附电子版光盘"),
+                    "addressed_to": gr.Textbox(label="报送对象（如 国家发展改革委高技术产业司）"),
+                }
+                s_btn = gr.Button("核对报送材料", variant="primary", elem_id="staff-submission-check")
+                s_out = gr.Markdown(elem_id="staff-submission-result")
+            with gr.Tab("方案格式检查"):
+                draft = gr.File(label=f"上传方案草稿（.docx / .md / .txt，不超过 {tools.limits.max_bytes // MB} MB）",
+                                file_types=[".docx", ".md", ".txt"], type="filepath", elem_id="staff-draft")
+                o_btn = gr.Button("检查格式", variant="primary", elem_id="staff-outline-check")
+                o_out = gr.Markdown(elem_id="staff-outline-result")
+                t_btn = gr.Button("生成方案模板（.docx）", elem_id="staff-template-btn")
+                t_file = gr.File(label="方案模板", interactive=False, elem_id="staff-template-file")
+        # Inside the tab: gr.Tabs accepts only gr.Tab children, and the endpoints' Api blocks are components.
+        for endpoint in (staff_login, staff_logout, staff_check, staff_outline):
+            gr.api(endpoint, api_name=endpoint.__name__)
+
+    # -- UI callbacks (private; token from the server-side State) --------------------------------
+    def on_login(user: str, pw: str) -> tuple[Any, ...]:
+        try:
+            new = tools.auth.login(user, pw)
+        except StaffAuthError as exc:
+            return None, md_escape(str(exc)), gr.update(visible=True), gr.update(visible=False), ""
+        return new, f"已登录：{md_escape(tools.auth.username)}", gr.update(visible=False), gr.update(visible=True), ""
+
+    def on_logout(current: str | None) -> tuple[Any, ...]:
+        tools.auth.logout(current)
+        return None, "已退出登录。", gr.update(visible=True), gr.update(visible=False)
+
+    def form_check(kind: str, names: list[str]) -> Callable[..., str]:
+        def run(current: str | None, *values: Any) -> str:
+            report = tools.check(current, form_profile(kind, dict(zip(names, values, strict=True))))
+            return verdicts_markdown(report.verdicts, report.overall, clauses)
+        return guarded(run)
+
+    def on_outline(current: str | None, path: str | None) -> str:
+        return outline_markdown(tools.outline_check(current, path), clauses)
+
+    def on_template(current: str | None) -> Any:
+        try:
+            return tools.template(current)
+        except StaffAuthError as exc:
+            raise gr.Error(str(exc)) from None
+
+    private = dict(api_visibility="private", show_progress="hidden")
+    login_btn.click(on_login, [username, password], [token, login_status, login_box, tools_box, password], **private)
+    password.submit(on_login, [username, password], [token, login_status, login_box, tools_box, password], **private)
+    logout_btn.click(on_logout, token, [token, login_status, login_box, tools_box], **private)
+    p_btn.click(form_check("project", list(p_fields)), [token, *p_fields.values()], p_out, **private)
+    s_btn.click(form_check("submission", list(s_fields)), [token, *s_fields.values()], s_out, **private)
+    o_btn.click(guarded(on_outline), [token, draft], o_out, **private)
+    t_btn.click(on_template, token, t_file, **private)
+    return tools

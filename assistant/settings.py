@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,26 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
+    staff_username: str | None = Field(None, description="Login name for the staff tab (员工工具); unset = staff tab locked")
+    staff_password_hash: SecretStr | None = Field(
+        None, description="bcrypt hash of the staff password ($2b$…), never the password itself; unset = staff tab locked")
+    staff_session_minutes: int = Field(480, ge=1, le=10080, description="A staff login lasts this long (server-side)")
+    max_upload_mb: float = Field(5.0, gt=0, le=100, description="Largest draft plan the outline check accepts (MB)")
+    llm_provider: Literal["none", "openai", "ollama"] = Field(
+        "none", description="Optional LLM answers: none (offline extractive, the default) | openai (any "
+        "OpenAI-compatible endpoint) | ollama")
+    llm_base_url: str | None = Field(
+        None, description="LLM endpoint, e.g. http://127.0.0.1:8000/v1 (openai) or http://127.0.0.1:11434 (ollama)")
+    llm_model: str | None = Field(None, description="Model name the endpoint serves, e.g. qwen2.5:7b; required with an LLM")
+    llm_api_key: SecretStr | None = Field(None, description="API key sent to the endpoint; never logged")
+    llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Total time an LLM answer may take before the "
+                                 "extractive answer is given instead")
+    llm_temperature: float = Field(0.1, ge=0, le=2, description="LLM sampling temperature")
+
+    @field_validator("llm_provider", mode="before")
+    @classmethod
+    def _provider_lower_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(

@@ -33,6 +33,7 @@ from web.chat import (
 )
 from web.feedback import KIND_LABELS, FeedbackError, FeedbackStore
 from web.render import clause_choices, esc, render_notice, stream_prefixes
+from web.staff import staff_tab
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ ANSWER_FAILED = "系统暂时无法回答，请稍后再试。"
 NO_ANSWER_YET = "请先提问，再对回答进行反馈。"
 THANKS = "谢谢您的反馈！"
 RATING_LABELS = {"up": "有帮助（赞）", "down": "没帮助（踩）"}
+MODE_EXTRACTIVE = "离线摘录模式"
 STREAM_CHUNK = 4
 STREAM_DELAY_S = 0.012
 DEFAULT_CONCURRENCY = 8
@@ -57,6 +59,15 @@ DEFAULT_CONCURRENCY = 8
 def notify(message: str) -> None:
     """A short message for the user as a toast (Gradio renders toast text as HTML, so it is escaped)."""
     gr.Warning(esc(message), title="提示")
+
+
+def mode_text(answered_by: str, configured: str) -> str:
+    """The 回答模式 line: the model that wrote the answer, or 离线摘录模式 (a fallback says so)."""
+    if answered_by != "extractive":
+        return f"回答模式：大模型 `{answered_by}`（每句出处已与原文核对）"
+    if configured != "extractive":
+        return f"回答模式：{MODE_EXTRACTIVE}（大模型 `{configured}` 本次未能给出可核对的回答）"
+    return f"回答模式：{MODE_EXTRACTIVE}"
 
 
 def feedback_store_for(service: AssistantService) -> FeedbackStore:
@@ -90,8 +101,15 @@ def build_app(
         history = service_history(turns)
         if question and question.strip():
             yield "", done + pending_messages(question), gr.skip()
+        answer: dict[str, Any] = {}
+        generated = ""  # LLM mode: the text as the model writes it (a preview; the validated answer replaces it)
         try:
-            answer = service.ask(question or "", history).model_dump(mode="json")
+            for item in service.ask_stream(question or "", history):
+                if isinstance(item, str):
+                    generated += item
+                    yield gr.skip(), done + pending_messages(question, generated), gr.skip()
+                else:
+                    answer = item.model_dump(mode="json")
         except InvalidQuestion as exc:
             notify(str(exc))
             yield question, done, gr.skip()
@@ -102,16 +120,22 @@ def build_app(
             yield question, done, gr.skip()
             return
         shown = answer["question"]
-        for prefix in stream_prefixes(answer["answer"], stream_chunk):
-            yield gr.skip(), done + pending_messages(shown, prefix), gr.skip()
-            if stream_delay_s:
-                time.sleep(stream_delay_s)
+        if not generated:  # an extractive answer arrives whole: show it progressively
+            for prefix in stream_prefixes(answer["answer"], stream_chunk):
+                yield gr.skip(), done + pending_messages(shown, prefix), gr.skip()
+                if stream_delay_s:
+                    time.sleep(stream_delay_s)
         turns.append(new_turn(shown, history, answer))
-        log.info("answered %r: status=%s cited=%s", shown, answer["status"], [c["id"] for c in answer["citations"]])
+        # The question text may hold personal data: log its length, not its words.
+        log.info("answered a %d-char question: status=%s cited=%s", len(shown), answer["status"], [c["id"] for c in answer["citations"]])
         yield "", chat_messages(turns, clauses), turns
 
     def reset() -> tuple[Any, ...]:
         return [], [], "", gr.update(choices=[], value=None), ""
+
+    def show_mode(turns: list[Turn]) -> str:
+        answered_by = turns[-1]["answer"].get("mode", "extractive") if turns else service.mode
+        return mode_text(answered_by, service.mode)
 
     def refresh_targets(turns: list[Turn]) -> Any:
         choices = report_choices(turns or [])
@@ -157,7 +181,9 @@ def build_app(
         turns = gr.State([])
         gr.Markdown(
             f"### {TITLE}\n关于《关于组织开展2014-2016年国家物联网重大应用示范工程区域试点工作的通知》的问答。"
-            "回答逐字摘自通知原文，并标注出处条款；原文未规定的内容会如实说明。",
+            + ("回答逐字摘自通知原文，并标注出处条款；" if service.mode == "extractive"
+               else "回答由大模型依据检索到的通知条款撰写，每句标注出处条款并经核对；")
+            + "原文未规定的内容会如实说明。",
             elem_id="app-intro",
         )
         with gr.Tabs(elem_id="main-tabs"):
@@ -178,6 +204,7 @@ def build_app(
                 with gr.Row(elem_id="examples-row"):
                     gr.Markdown("示例问题：", elem_id="examples-label")
                     example_buttons = [gr.Button(q, size="sm", elem_classes=["qa-example"]) for q in EXAMPLES]
+                answer_mode = gr.Markdown(mode_text(service.mode, service.mode), elem_id="answer-mode")
                 status = gr.Markdown("", elem_id="feedback-status")
                 with gr.Accordion("报告问题：引用有误 / 答案有误", open=False, elem_id="report-panel"):
                     target = gr.Dropdown(label="针对哪条回答", choices=[], value=None, elem_id="report-target")
@@ -193,16 +220,19 @@ def build_app(
                     choices=clause_choices(ordered), value=None, label="跳转到条款", elem_id="clause-jump",
                 )
                 gr.HTML(render_notice(ordered), elem_id="notice-html")
+            staff_tab(service)  # 员工工具: login-protected checks (web/staff.py); the chat stays open
 
         # -- events ----------------------------------------------------------------
         chat_io = dict(inputs=[question, turns], outputs=[question, chatbot, turns], show_progress="hidden")
         for trigger in (question.submit, send.click):
             trigger(respond, api_visibility="private", **chat_io).then(
-                refresh_targets, turns, target, api_visibility="private", show_progress="hidden")
+                refresh_targets, turns, target, api_visibility="private", show_progress="hidden").then(
+                show_mode, turns, answer_mode, api_visibility="private", show_progress="hidden")
         for button in example_buttons:
             button.click(respond, inputs=[button, turns], outputs=[question, chatbot, turns],
                          show_progress="hidden", api_visibility="private").then(
-                refresh_targets, turns, target, api_visibility="private", show_progress="hidden")
+                refresh_targets, turns, target, api_visibility="private", show_progress="hidden").then(
+                show_mode, turns, answer_mode, api_visibility="private", show_progress="hidden")
         new_chat.click(reset, None, [chatbot, turns, question, target, status], api_visibility="private",
                        show_progress="hidden")
         chatbot.clear(reset, None, [chatbot, turns, question, target, status], api_visibility="private",

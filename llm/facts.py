@@ -1,0 +1,61 @@
+"""The rules engine (checks/) in the LLM mode: verdict facts for the prompt, and the verdict block on the answer.
+
+When a question states checkable facts (我们是事业单位，投资3000万元), ``checks.chat.ChatChecker`` gives verdicts.
+The LLM mode uses them twice: as 已核定事实 in the prompt, which the model may not override (their clauses are
+added to the numbered clauses so it can cite them), and, exactly as the offline chain does, as the verdict block
+merged in front of the final answer, so a model that contradicts a verdict still cannot hide it.
+``load_verdict_hook`` is the one place the rules engine is wired in; without checks/ the hook does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import BaseModel
+
+from corpus.models import Clause
+from retrieval.answer import Answer
+
+log = logging.getLogger(__name__)
+
+
+class VerdictFact(BaseModel):
+    text: str
+    clause_ids: list[str] = []
+
+
+class VerdictHook:
+    """Verdict facts and the verdict block; a no-op without a checker."""
+
+    def __init__(self, checker: Any = None, labels: dict[str, str] | None = None) -> None:
+        self.checker = checker
+        self.labels = labels or {}
+
+    def facts(self, question: str) -> list[VerdictFact]:
+        if self.checker is None:
+            return []
+        verdicts, _notes = self.checker.verdicts(question)
+        return [
+            VerdictFact(
+                text=f"{self.labels.get(v.verdict, v.verdict)}（{v.verdict}）：{v.message}依据原文：「{v.quote}」"
+                     + "".join(f"〔{cid}〕" for cid in v.clause_ids),
+                clause_ids=[cid for cid in v.clause_ids if cid in self.checker.clauses],
+            )
+            for v in verdicts
+        ]
+
+    def merge(self, question: str, answer: Answer) -> Answer:
+        return answer if self.checker is None else self.checker.merge(question, answer)
+
+
+def load_verdict_hook(clauses: dict[str, Clause]) -> VerdictHook:
+    """The hook backed by checks.chat.ChatChecker, or a no-op one when the rules engine cannot be loaded."""
+    try:
+        from checks.chat import ChatChecker
+        from checks.engine import VERDICT_LABELS
+
+        return VerdictHook(ChatChecker(clauses), dict(VERDICT_LABELS))
+    except Exception as exc:  # noqa: BLE001 - optional here: answer without verdicts rather than not at all
+        log.warning("rules engine unavailable (%s); LLM answers get no verdict facts", type(exc).__name__)
+        return VerdictHook()

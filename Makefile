@@ -1,7 +1,9 @@
 # make run  - set everything up, then start the web chat on http://127.0.0.1:7860
 # make test - set everything up, then run every test and the eval regression gate
+# make load - start the app on a free loopback port and drive N concurrent users through /ask (N=50; make load N=200)
 PY := .venv/bin/python
 STAMP := .venv/.installed
+N ?= 50
 
 .PHONY: install run test check eval load clean
 
@@ -27,6 +29,10 @@ check: install
 
 eval: install
 	$(PY) -m eval --compare naive --out eval/out
+
+load: install
+	$(PY) app.py ingest
+	$(PY) scripts/load.py --users $(N)
 
 clean:
 	rm -rf data eval/out artifacts

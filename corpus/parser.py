@@ -45,13 +45,16 @@ def normalise_ws(text: str) -> str:
 
 
 def chinese_numeral(text: str) -> int:
-    """Value of 一 … 九十九 as used in clause numbering."""
+    """Value of 一 … 九十九 as used in clause numbering; ValueError for anything else (二三, 十十)."""
     if text.isdigit():
         return int(text)
-    if "十" not in text:
-        return _CN_DIGITS[text]
-    tens, _, units = text.partition("十")
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+    tens, ten, units = text.partition("十")
+    try:
+        if not ten:
+            return _CN_DIGITS[text]
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+    except KeyError:
+        raise ValueError(f"not a clause number: {text!r}") from None
 
 
 @dataclass
@@ -73,10 +76,14 @@ class _Walk:
     root: str = "notice"
     stack: list[tuple[str, int, str]] = field(default_factory=list)
     in_attachment_list: bool = False
+    annex: int = 0  # number of the last annex opened: annexes only count upwards
     events: list[_Event] = field(default_factory=list)
 
     def accept_number(self, kind: str, raw: str) -> bool:
-        value = chinese_numeral(raw)
+        try:
+            value = chinese_numeral(raw)
+        except ValueError:  # 二三、 or 十十、 in running text: not numbering
+            return False
         kinds = [k for k, _, _ in self.stack]
         if kind in kinds:
             i = kinds.index(kind)
@@ -111,7 +118,10 @@ class ClauseParser:
         walk = _Walk()
         for m in _MARKER.finditer(source):
             if m.group("annex"):
-                walk.root, walk.stack, walk.in_attachment_list = f"annex{int(m.group('annex'))}", [], False
+                if int(m.group("annex")) <= walk.annex:
+                    continue  # 附件1 again, or out of order: a mention, not a new annex
+                walk.annex = int(m.group("annex"))
+                walk.root, walk.stack, walk.in_attachment_list = f"annex{walk.annex}", [], False
                 walk.events.append(_Event(m.start(), m.end(), walk.root, "annex", root=walk.root))
             elif m.group("attach"):
                 if walk.root == "notice" and not walk.in_attachment_list:

@@ -13,10 +13,13 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing, suppress
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,41 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _sqlite_problem(path: Path) -> str | None:
+    """Why an embedded build's SQLite file is unusable (missing, not a database, damaged pages), or None."""
+    if not path.is_file():
+        return f"{path.name} is missing"
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        return str(exc)
+    result = "; ".join(str(r[0]) for r in rows)
+    return None if result == "ok" else result[:200]
+
+
+@lru_cache(maxsize=1)
+def _server_store_class() -> type:
+    """langchain's Chroma, following its collection by name when another process rebuilds it on the server."""
+    from chromadb.errors import NotFoundError
+    from langchain_chroma import Chroma
+
+    class ServerChroma(Chroma):
+        def similarity_search_by_vector_with_relevance_scores(self, *args: Any, **kwargs: Any) -> Any:
+            for attempt in range(3):
+                try:
+                    return super().similarity_search_by_vector_with_relevance_scores(*args, **kwargs)
+                except NotFoundError:
+                    # A rebuild deletes the old collection, then renames the new one: look the name up again.
+                    log.warning("collection %s was replaced on the server; reopening it", self._collection_name)
+                    time.sleep(0.1 * attempt)
+                    with suppress(NotFoundError):
+                        self._chroma_collection = self._client.get_collection(name=self._collection_name)
+            return super().similarity_search_by_vector_with_relevance_scores(*args, **kwargs)
+
+    return ServerChroma
+
+
 class IndexManager:
     """Opens the live Chroma collection, rebuilding it first when it is missing, stale or broken."""
 
@@ -126,7 +164,10 @@ class IndexManager:
                 return self._server_manifest()
             return Manifest.model_validate_json((self._current_dir() / "manifest.json").read_text("utf-8"))
         except (OSError, ValueError) as exc:
-            log.info("no usable index manifest: %s", exc)
+            if self.chroma_host or not self._pointer().exists():
+                log.info("no usable index manifest: %s", exc)
+            else:  # a build was recorded, but its folder is gone or damaged
+                log.warning("index at %s is missing or damaged (%s); it will be rebuilt", self.root, exc)
             return None
 
     # -- embedded mode ---------------------------------------------------
@@ -144,6 +185,10 @@ class IndexManager:
         if manifest is None or not manifest.same_inputs(self.expected_manifest()):
             if manifest is not None:
                 log.warning("index is stale (built from other inputs); it will be rebuilt")
+            return None
+        problem = None if self.chroma_host else _sqlite_problem(self._current_dir() / "chroma.sqlite3")
+        if problem:
+            log.warning("index database is damaged (%s); it will be rebuilt", problem)
             return None
         try:
             store = self._store(manifest.collection, self._client(None if self.chroma_host else self._current_dir()))
@@ -166,7 +211,7 @@ class IndexManager:
     def _store(self, collection: str, client: Any) -> Any:
         from langchain_chroma import Chroma
 
-        return Chroma(
+        return (_server_store_class() if self.chroma_host else Chroma)(
             collection_name=collection,
             embedding_function=self.embeddings,
             client=client,
@@ -211,8 +256,9 @@ class IndexManager:
         self._remove_old_builds(keep=name)
 
     def _remove_old_builds(self, keep: str) -> None:
+        # Called under the build lock: a .tmp- folder here is what a killed build left behind.
         for path in (self.root / "builds").iterdir():
-            if path.name != keep and not path.name.startswith(".tmp-"):
+            if path.name != keep:
                 shutil.rmtree(path, ignore_errors=True)
 
     # -- server mode -------------------------------------------------------

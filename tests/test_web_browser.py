@@ -171,7 +171,9 @@ def test_follow_up_uses_history(page, artifacts_dir: Path) -> None:
     assert "notice.3.1" in second.locator(".qa-card-id").all_inner_texts()
 
 
-@pytest.mark.parametrize("payload", ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=1</script>"])
+@pytest.mark.parametrize("payload", ['投资规模<img src=x onerror="window.__xss=1">有什么要求',
+                                     "<script>window.__xss=1</script>材料交几份",
+                                     '<img src=x onerror="window.__xss=1">'])
 def test_html_in_questions_never_executes(page, payload: str) -> None:
     new_chat(page)
     ask(page, payload)
@@ -180,3 +182,4 @@ def test_html_in_questions_never_executes(page, payload: str) -> None:
     user = page.locator("#chatbot [data-testid='user']").last
     assert payload in user.inner_text()  # shown literally, as text
     assert page.locator("#chatbot img[src='x'], #chatbot script").count() == 0
+

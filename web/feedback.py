@@ -8,6 +8,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
@@ -73,7 +74,7 @@ class FeedbackStore:
     def _create(self) -> None:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as conn:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._switch_to_wal(conn)
             if str(mode).lower() != "wal":
                 log.warning("feedback DB %s is in %s mode, not WAL", self.db_path, mode)
             conn.execute("BEGIN IMMEDIATE")
@@ -85,6 +86,19 @@ class FeedbackStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
+        """PRAGMA journal_mode = WAL. SQLite does not wait for a busy lock here, so retry up to the busy timeout."""
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        delay = 0.005
+        while True:
+            try:
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
 
     def record(
         self, question: str, history: Sequence[Mapping[str, Any]] | None, answer: Mapping[str, Any],

@@ -19,6 +19,14 @@ def source_text() -> str:
 
 
 @pytest.fixture(scope="session")
+def clauses():
+    """The parsed notice's clauses by ID (no index, no embedder)."""
+    from corpus.loader import load_notice
+
+    return load_notice(SOURCE).by_id()
+
+
+@pytest.fixture(scope="session")
 def service(tmp_path_factory: pytest.TempPathFactory):
     from assistant.service import AssistantService
 

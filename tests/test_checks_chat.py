@@ -2,15 +2,8 @@
 
 import pytest
 
-from assistant.settings import Settings
 from checks.chat import ChatChecker, merge_citations
-from corpus.loader import load_notice
 from retrieval.answer import Answer, Citation
-
-
-@pytest.fixture(scope="module")
-def clauses():
-    return load_notice(Settings().corpus_file).by_id()
 
 
 @pytest.fixture(scope="module")

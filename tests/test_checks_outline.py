@@ -6,13 +6,11 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.settings import Settings
 from checks.annex import outline_sections
 from checks.drafts import read_headings
 from checks.outline import OutlineChecker, similarity
 from checks.template import skeleton, write_template
 from checks.uploads import MB, UploadError, UploadLimits, check_upload
-from corpus.loader import load_notice
 
 TITLE = ("江苏省国家物联网重大应用示范工程区域试点总体工作方案", 0)
 # A realistic draft: headings reworded and abbreviated the way provinces write them.
@@ -31,11 +29,6 @@ PARTS = {
            ("（三）建设内容与方案", 3), ("（四）商业模式和服务模式", 3), ("（五）投资估算", 3), ("（六）效益分析", 3)],
 }
 ORDER = ["一", "二", "三", "四", "五", "六"]
-
-
-@pytest.fixture(scope="module")
-def clauses():
-    return load_notice(Settings().corpus_file).by_id()
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.settings import ROOT, Settings
+from assistant.settings import ROOT
 from checks.engine import QuoteNotFound, RuleEngine, overall
 from checks.profile import ProfileError, parse_profile, parse_profile_json
 from checks.rulebook import RULES_FILE, RuleBook, load_rulebook
-from corpus.loader import load_notice
 
 SERVICE, INTEGRATION = "专业服务和增值服务", "技术集成应用"
-
-
-@pytest.fixture(scope="module")
-def clauses():
-    return load_notice(Settings().corpus_file).by_id()
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,9 @@ class Clause(BaseModel):
     children: list[str] = Field(default_factory=list)
     content_provided: bool = Field(default=True, description="False where the source gives only a title")
 
-    def is_within(self, other_id: str) -> bool:
-        """True when this clause is other_id or one of its descendants."""
-        return is_within(self.id, other_id)
-
 
 def is_within(clause_id: str, ancestor_id: str) -> bool:
+    """True when clause_id is ancestor_id or one of its descendants (a citation covers its descendants)."""
     return clause_id == ancestor_id or clause_id.startswith(ancestor_id + ".")
 
 

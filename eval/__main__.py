@@ -11,8 +11,9 @@ from pathlib import Path
 
 from assistant.settings import ROOT, Settings
 from eval.gate import load_baseline, regressions, save_baseline
+from eval.metrics import aggregate
 from eval.report import metrics_table, write_report
-from eval.runner import load_gold, run, service_answer_fn, summarise, write_results
+from eval.runner import load_gold, run, service_answer_fn, write_results
 
 BASELINE = ROOT / "eval/baseline.json"
 
@@ -67,14 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         results = run(items, tallying_answer_fn(service, tally), clause_text, service.mode)
     else:
         results = run(items, service_answer_fn(service), clause_text, "hybrid")
-    metrics = summarise(results)
+    metrics = aggregate(results)
     naive = None
     if args.compare == "naive":
         from corpus.loader import read_source
         from eval.naive import naive_answer_fn
 
         fn = naive_answer_fn(read_source(service.settings.corpus_file), service.document, service.embeddings, args.k)
-        naive = summarise(run(items, fn, clause_text, "naive"))
+        naive = aggregate(run(items, fn, clause_text, "naive"))
     extra = {"index build (s)": round(build_s, 2) if build_s else "index was already built",
              "start-up to first answer (s)": round(cold_s, 2), "gold": str(args.gold)}
     if args.llm:

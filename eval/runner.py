@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from eval.metrics import GoldItem, ItemResult, aggregate, score_item
+from eval.metrics import GoldItem, ItemResult, score_item
 
 AnswerFn = Callable[[GoldItem], tuple[str, str, list[dict], list[str]]]
 
@@ -50,7 +50,3 @@ def write_results(out: Path, results: list[ItemResult], metrics: dict) -> None:
         for r in results:
             fh.write(json.dumps(r.model_dump(), ensure_ascii=False) + "\n")
     (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), "utf-8")
-
-
-def summarise(results: list[ItemResult]) -> dict:
-    return aggregate(results)

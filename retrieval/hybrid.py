@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict
 
 from corpus.models import Clause
 from retrieval.documents import clause_metadata
@@ -53,7 +53,6 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     expansion_weight: float = 0.5
-    _last: RetrievalResult | None = PrivateAttr(default=None)
 
     def rank(self, query: str, context_scope: str | None = None) -> RetrievalResult:
         expanded = self.normaliser.normalise(query)
@@ -91,9 +90,7 @@ class HybridRetriever(BaseRetriever):
         return best
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        result = self.rank(query)
-        self._last = result
-        return self.to_documents(result)
+        return self.to_documents(self.rank(query))
 
     def to_documents(self, result: RetrievalResult) -> list[Document]:
         docs = []

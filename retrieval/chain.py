@@ -18,7 +18,7 @@ from retrieval.structure import StructureResolver
 def context_scope(question: str, history: list[Turn], retriever: HybridRetriever, structure: StructureResolver,
                   markers: dict[str, Clause]) -> str | None:
     """The clause a follow-up's ordinal counts within: what the previous turn cited or was about."""
-    if not history or not is_elliptic(question):
+    if not history or not (is_elliptic(question) or structure.dangling(question)):
         return None
     for marker in cited_markers(history):
         if marker in markers:
@@ -37,8 +37,11 @@ def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Run
     def prepare(inp: dict[str, Any]) -> dict[str, Any]:
         history = [Turn.model_validate(t) for t in inp.get("history") or []]
         question = inp["question"]
-        return {**inp, "history": history, "query": condense(question, history),
-                "scope": context_scope(question, history, retriever, structure, markers), "t0": time.perf_counter()}
+        scope = context_scope(question, history, retriever, structure, markers)
+        query = condense(question, history)
+        if scope is not None and query == question and structure.dangling(question):
+            query = structure.spell_out(question, scope)
+        return {**inp, "history": history, "query": query, "scope": scope, "t0": time.perf_counter()}
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         result = retriever.rank(state["query"], state["scope"])

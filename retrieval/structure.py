@@ -8,12 +8,13 @@ the ordinal picks that clause's N-th child. Nothing here names a clause ID.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from corpus.models import Clause
 from corpus.parser import chinese_numeral
 from retrieval.text import fold
 
-_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:部分|条|项|个|点|节|小节|方面|类|章|段|款)?")
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)?")
 _ANNEX = re.compile(r"(?:附件|annex|attachment)\s*([一二三四五六七八九]|\d{1,2})")
 _ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 _ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\b")
@@ -21,13 +22,21 @@ _ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\b")
 _ROOT_ALIASES = {"annex1": ("大纲", "附件1", "附件一", "编制大纲", "outline"), "notice": ("通知", "正文")}
 
 
-def ordinal_of(question: str) -> int | None:
+class Ordinal(NamedTuple):
+    n: int
+    unit: str  # 部分 / 节 / 个 …; "" when the question gives none
+
+
+def ordinals_of(question: str) -> list[Ordinal]:
+    """Every positional reference, in reading order: "第二部分的第二节" -> [(2, 部分), (2, 节)]."""
     q = fold(question)
-    m = _ORDINAL.search(q)
-    if m:
-        return chinese_numeral(m.group(1))
-    e = _ENGLISH_ORDINAL.search(q)
-    return _ENGLISH_ORDINALS[e.group(1)] if e else None
+    found = [Ordinal(chinese_numeral(m.group(1)), m.group(2) or "") for m in _ORDINAL.finditer(q)]
+    return found or [Ordinal(_ENGLISH_ORDINALS[e.group(1)], "") for e in _ENGLISH_ORDINAL.finditer(q)]
+
+
+def ordinal_of(question: str) -> int | None:
+    found = ordinals_of(question)
+    return found[0].n if found else None
 
 
 class StructureResolver:
@@ -53,14 +62,47 @@ class StructureResolver:
         return None
 
     def resolve(self, question: str, context_scope: str | None = None) -> str | None:
-        n = ordinal_of(question)
-        if n is None:
+        refs = ordinals_of(question)
+        if not refs:
             return self.annex_named(question)
         scope = self.scope_of(question) or context_scope
         if scope is None:
             return None
-        children = self._roots.get(scope) or (self.clauses[scope].children if scope in self.clauses else [])
+        return self._walk(scope, refs)
+
+    def _walk(self, scope: str, refs: list[Ordinal]) -> str | None:
+        """Follow ordinals down the tree. A later ordinal with the same unit replaces the earlier one
+        (第四部分 … 那第五部分呢); one with another unit counts within it (第二部分的第二节)."""
+        owner, node, unit = scope, None, None
+        for ref in refs:
+            if node is not None and ref.unit != unit and self._children(node):
+                owner = node
+            node, unit = self._nth(owner, ref.n), ref.unit
+            if node is None:
+                return None
+        return node
+
+    def _children(self, cid: str) -> list[str]:
+        return self._roots.get(cid) or (self.clauses[cid].children if cid in self.clauses else [])
+
+    def _nth(self, cid: str, n: int) -> str | None:
+        children = self._children(cid)
         return children[n - 1] if 0 < n <= len(children) else None
+
+    def spell_out(self, question: str, context_scope: str) -> str:
+        """The question with its ordinal replaced by what it points to: 第一类 -> that clause's heading.
+
+        Retrieval then matches the question's other words against the right topic
+        (第一类对承担企业有啥要求 -> the requirements clause that names the first category).
+        """
+        target = self.resolve(question, context_scope)
+        if target is None:
+            return question
+        return _ORDINAL.sub(self.clauses[target].heading, fold(question), count=1)
+
+    def dangling(self, question: str) -> bool:
+        """An ordinal with nothing to count within ("第二类呢"): it points into the previous turn."""
+        return bool(ordinals_of(question)) and self.scope_of(question) is None
 
     def annex_named(self, question: str) -> str | None:
         """附件2 / 附件二 / annex 2 names that annex's own clause."""

@@ -28,3 +28,29 @@ def test_ordinals_and_scopes(service):
     assert resolver.resolve("那第三个呢", context_scope="annex1.6") == "annex1.6.3"
     assert resolver.resolve("附件2有什么内容") == "annex2"
     assert resolver.resolve("第九部分") is None
+
+
+@pytest.mark.parametrize(("question", "context", "expected"), [
+    ("大纲第二部分的第二节标题是什么？", None, "annex1.2.2"),  # a finer unit counts within the coarser one
+    ("大纲第四部分讲什么？ 第三小节呢", None, "annex1.4.3"),
+    ("大纲第四部分讲什么？ 那第五部分呢", None, "annex1.5"),  # the same unit replaces the earlier ordinal
+    ("大纲第六部分第七个", None, None),  # out of range anywhere on the path
+    ("第二类具体支持什么？", "notice.2.3", "notice.2.3.2"),
+])
+def test_nested_ordinals(service, question, context, expected):
+    assert StructureResolver(service.clauses).resolve(question, context) == expected
+
+
+def test_dangling_ordinal_is_spelled_out(service):
+    resolver = StructureResolver(service.clauses)
+    assert resolver.dangling("第一类对承担企业有啥要求？") and not resolver.dangling("大纲第一部分写什么")
+    spelled = resolver.spell_out("第一类对承担企业有啥要求？", "notice.2.3")
+    assert spelled.startswith(service.clauses["notice.2.3.1"].heading) and "第一类" not in spelled
+
+
+def test_dangling_ordinal_follow_up_uses_the_previous_turn(service):
+    history = [{"role": "user", "content": "重点领域分哪两类？"}, {"role": "assistant", "content": "两类。"}]
+    first = service.ask("第一类的承担企业要满足什么条件？", history)
+    assert first.citations[0].id == "notice.3.3"  # the requirements clause that names the first category
+    second = service.ask("第二类主要支持哪些方面？", history)
+    assert second.citations[0].id == "notice.2.3.2"

@@ -9,6 +9,7 @@ collection and swaps names the same way.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
@@ -38,6 +40,13 @@ INDEX_FORMAT = 1
 ProgressFn = Callable[[int, int], None]
 
 
+def passages_sha256(docs: list[Document]) -> str:
+    digest = hashlib.sha256()
+    for doc in docs:
+        digest.update(f"{doc.id}\x00{doc.page_content}\x00".encode())
+    return digest.hexdigest()
+
+
 class Manifest(BaseModel):
     """What an index was built from; any difference means the index is stale."""
 
@@ -46,12 +55,13 @@ class Manifest(BaseModel):
     parser_version: str
     index_format: int = INDEX_FORMAT
     clause_count: int  # documents stored: several units per clause
+    passages_sha256: str = ""  # what was embedded: a change in the passage texts makes the index stale
     collection: str
     built_at: float = 0.0
     build_seconds: float = 0.0
 
     def same_inputs(self, other: Manifest) -> bool:
-        keys = ("corpus_sha256", "embedder", "parser_version", "index_format", "clause_count")
+        keys = ("corpus_sha256", "embedder", "parser_version", "index_format", "clause_count", "passages_sha256")
         return all(getattr(self, k) == getattr(other, k) for k in keys)
 
 
@@ -134,11 +144,13 @@ class IndexManager:
 
     # -- public ------------------------------------------------------------
     def expected_manifest(self) -> Manifest:
+        docs = clause_documents(self.document.clauses)
         return Manifest(
             corpus_sha256=self.document.source_sha256,
             embedder=embedder_id(self.embeddings),
             parser_version=PARSER_VERSION,
-            clause_count=len(clause_documents(self.document.clauses)),
+            clause_count=len(docs),
+            passages_sha256=passages_sha256(docs),
             collection=self.collection,
         )
 

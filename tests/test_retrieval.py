@@ -56,6 +56,17 @@ def test_stale_index_is_rebuilt(fresh_settings):
     assert stale.index.last_build_seconds is not None
 
 
+def test_index_is_rebuilt_when_passage_texts_change_but_not_their_number(fresh_settings):
+    AssistantService(fresh_settings).ingest()
+    changed = AssistantService(fresh_settings)
+    clauses = list(changed.document.clauses)
+    clauses[5] = clauses[5].model_copy(update={"text": clauses[5].text + "附"})
+    changed.index.document = changed.document.model_copy(update={"clauses": clauses})
+    assert changed.index.expected_manifest().clause_count == AssistantService(fresh_settings).index.expected_manifest().clause_count
+    changed.ingest()
+    assert changed.index.last_build_seconds is not None
+
+
 def test_deleted_or_corrupt_index_is_rebuilt(fresh_settings):
     svc = AssistantService(fresh_settings)
     svc.ingest()

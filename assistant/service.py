@@ -19,6 +19,7 @@ from corpus.models import Clause, ParsedDocument
 from retrieval.answer import Answer, Confidence, ExtractiveAnswerer, load_answer_types
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn
+from retrieval.text import TermList
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,18 @@ class AssistantService:
         return self.document.by_id()
 
     @cached_property
+    def terms(self) -> TermList:
+        return TermList.load(self.settings.terms_file)
+
+    @cached_property
     def embeddings(self) -> Any:
         return make_embeddings(self.settings.embedder)
 
     @cached_property
     def index(self) -> IndexManager:
         s = self.settings
-        return IndexManager(s.index_dir, self.document, self.embeddings, s.collection, s.chroma_host, s.chroma_port)
+        return IndexManager(s.index_dir, self.document, self.embeddings, s.collection, s.chroma_host, s.chroma_port,
+                            roles=self.terms.roles)
 
     def ingest(self, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexManager:
         self.__dict__["store"] = self.index.open(rebuild=rebuild, progress=progress)
@@ -64,10 +70,10 @@ class AssistantService:
         from retrieval.hybrid import HybridRetriever
         from retrieval.lexical import BM25Index
         from retrieval.structure import StructureResolver
-        from retrieval.text import QueryNormaliser, TermList, Tokenizer
+        from retrieval.text import QueryNormaliser, Tokenizer
 
         started = time.perf_counter()
-        terms = TermList.load(self.settings.terms_file)
+        terms = self.terms
         tokenizer = Tokenizer(terms)
         lexical = BM25Index(self.document.clauses, tokenizer)
         retriever = HybridRetriever(

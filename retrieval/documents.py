@@ -37,15 +37,18 @@ def clause_metadata(clause: Clause) -> dict[str, str | int | bool]:
     }
 
 
-def unit_texts(clause: Clause, by_id: dict[str, Clause]) -> list[str]:
+def unit_texts(clause: Clause, by_id: dict[str, Clause], role: str = "") -> list[str]:
     """Several short passages per clause: dense scores are pooled by max over them.
 
     A whole clause dilutes its embedding; its heading and each sentence, with
-    the parent heading as context, match short questions better.
+    the parent heading as context, match short questions better. A special
+    part (the header, the preamble) also gets a passage that says what it is.
     """
     context = f"{clause.headings[-1]} " if clause.headings else ""
     units = [index_text(clause, by_id), context + clause.heading]
     units += [context + s for s in split_sentences(clause.text)]
+    if role:
+        units.append(f"{role}：{clause.text}")
     return list(dict.fromkeys(u for u in units if u.strip()))
 
 
@@ -53,11 +56,12 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def clause_documents(clauses: list[Clause]) -> list[Document]:
+def clause_documents(clauses: list[Clause], roles: dict[str, str] | None = None) -> list[Document]:
     """The documents stored in Chroma: several units per clause, each tagged with its clause ID."""
     by_id = {c.id: c for c in clauses}
+    roles = roles or {}
     docs = []
     for c in clauses:
-        for n, text in enumerate(unit_texts(c, by_id)):
+        for n, text in enumerate(unit_texts(c, by_id, roles.get(c.id, ""))):
             docs.append(Document(id=f"{c.id}#{n}", page_content=text, metadata=clause_metadata(c)))
     return docs

@@ -133,6 +133,7 @@ class IndexManager:
         collection: str = "notice_clauses",
         chroma_host: str | None = None,
         chroma_port: int = 8000,
+        roles: dict[str, str] | None = None,
     ) -> None:
         self.root = Path(root)
         self.document = document
@@ -140,11 +141,12 @@ class IndexManager:
         self.collection = collection
         self.chroma_host = chroma_host
         self.chroma_port = chroma_port
+        self.roles = roles or {}
         self.last_build_seconds: float | None = None
 
     # -- public ------------------------------------------------------------
     def expected_manifest(self) -> Manifest:
-        docs = clause_documents(self.document.clauses)
+        docs = clause_documents(self.document.clauses, self.roles)
         return Manifest(
             corpus_sha256=self.document.source_sha256,
             embedder=embedder_id(self.embeddings),
@@ -241,7 +243,7 @@ class IndexManager:
         log.info("index built in %.2f s", self.last_build_seconds)
 
     def _fill(self, store: Any, progress: ProgressFn | None) -> None:
-        docs = clause_documents(self.document.clauses)
+        docs = clause_documents(self.document.clauses, self.roles)
         batch = 16
         for i in range(0, len(docs), batch):
             part = docs[i : i + batch]

@@ -17,6 +17,7 @@ def clause_tokens(clause: Clause, by_id: dict[str, Clause], tokenizer: Tokenizer
     tokens = tokenizer.tokens(clause.heading) * HEADING_WEIGHT
     tokens += tokenizer.tokens(" ".join(clause.headings))
     tokens += tokenizer.tokens(clause.text)
+    tokens += tokenizer.tokens(tokenizer.terms.roles.get(clause.id, ""))
     for child in clause.children:
         tokens += tokenizer.tokens(by_id[child].heading)
     return tokens

@@ -33,6 +33,7 @@ class TermList(BaseModel):
     keep: list[str] = []
     expansions: list[Expansion] = []
     english: dict[str, list[str]] = {}
+    roles: dict[str, str] = {}
     stopwords: list[str] = []
 
     @classmethod

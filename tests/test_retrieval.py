@@ -24,12 +24,21 @@ def test_index_manifest_and_dimensions(service):
         ("涉及标识管理的项目要和哪个平台兼容", "notice.3.2"),
         ("重点项目实施方案要从哪几个方面论述", "annex1.6"),
         ("大纲第五部分写什么", "annex1.5"),
+        ("这份文件的名称是什么", "notice.header"),  # the header's role words (corpus/terms.yaml roles)
+        ("通知一共有几个附件", "notice.attachments"),
     ],
 )
 def test_hybrid_ranks_the_right_clause_first(service, question, expected):
     assert service.chain is not None  # builds the retriever
     ranked = [s.id for s in service.retriever.rank(question).ranked]
     assert ranked[0] == expected or ranked[0].startswith(expected + ".")
+
+
+def test_special_parts_get_a_role_passage(service):
+    roles = service.terms.roles
+    assert set(roles) <= set(service.clauses) and "notice.header" in roles
+    docs = service.store._collection.get(where={"id": "notice.header"})["documents"]
+    assert any(d.startswith(roles["notice.header"]) for d in docs)
 
 
 def test_retriever_is_a_langchain_retriever_with_metadata(service):

@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict
 
-from corpus.models import Clause
+from corpus.models import Clause, is_within
 from retrieval.documents import clause_metadata
 from retrieval.lexical import BM25Index
 from retrieval.structure import StructureResolver
@@ -53,6 +53,7 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     expansion_weight: float = 0.5
+    scope_weight: float = 0.5
 
     def rank(self, query: str, context_scope: str | None = None) -> RetrievalResult:
         expanded = self.normaliser.normalise(query)
@@ -68,6 +69,11 @@ class HybridRetriever(BaseRetriever):
             d = (dense.get(cid, d_lo) - d_lo) / ((d_hi - d_lo) or 1.0)
             lex = lexical.get(cid, 0.0) / l_hi
             ranked.append(ScoredClause(id=cid, score=self.dense_weight * d + self.lexical_weight * lex, dense=dense.get(cid, d_lo), lexical=lexical.get(cid, 0.0)))
+        scopes = self.normaliser.scopes(query)
+        if scopes:
+            # 写在哪 / 方案里 ask about a part of the document (the outline): its clauses beat look-alikes elsewhere.
+            ranked = [s.model_copy(update={"score": s.score + self.scope_weight})
+                      if any(is_within(s.id, sc) and s.id != sc for sc in scopes) else s for s in ranked]
         target = self.structure.resolve(query, context_scope)
         if target is not None:
             # A positional reference ("第五部分") is explicit: it outranks similarity.

@@ -22,6 +22,7 @@ class Expansion(BaseModel):
     patterns: list[str] = []
     add: list[str]
     source: str
+    scope: bool = False  # the terms point into the source's part of the document: favour its descendants
 
     def matches(self, folded: str) -> bool:
         return any(fold(t) in folded for t in self.terms) or any(re.search(p, folded) for p in self.patterns)
@@ -90,6 +91,11 @@ class QueryNormaliser:
             if pattern.search(folded):
                 added.extend(words)
         return list(dict.fromkeys(a for a in added if a not in folded))
+
+    def scopes(self, query: str) -> list[str]:
+        """Clause IDs whose descendants the query is about (expansions marked scope)."""
+        folded = fold(query)
+        return list(dict.fromkeys(e.source for e in self.terms.expansions if e.scope and e.matches(folded)))
 
     def normalise(self, query: str) -> str:
         extra = self.expansions(query)

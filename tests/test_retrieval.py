@@ -102,3 +102,18 @@ def test_failed_build_keeps_the_previous_index(fresh_settings):
     assert (fresh_settings.index_dir / "CURRENT").read_text() == before
     assert not [p for p in (fresh_settings.index_dir / "builds").iterdir() if p.name.startswith(".tmp-")]
     assert AssistantService(fresh_settings).ask("投资规模").citations[0].id == "notice.3.4"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("方案里要写资源整合的工作吗", "annex1.4.3"),  # drafting words: the outline's clause
+        ("资源整合方面通知有什么原则", "notice.2.2.4"),  # same topic, no drafting words: the notice's principle
+        ("智慧城市的衔接写在哪", "annex1.4.5"),
+        ("通知对智慧城市衔接有什么要求", "notice.2.2.6"),
+    ],
+)
+def test_drafting_words_favour_the_outline_over_its_look_alike_in_the_notice(service, question, expected):
+    assert service.chain is not None
+    assert service.retriever.normaliser.scopes(question) == (["annex1"] if expected.startswith("annex1") else [])
+    assert service.retriever.rank(question).ranked[0].id == expected

@@ -111,6 +111,7 @@ def test_failed_build_keeps_the_previous_index(fresh_settings):
         ("资源整合方面通知有什么原则", "notice.2.2.4"),  # same topic, no drafting words: the notice's principle
         ("智慧城市的衔接写在哪", "annex1.4.5"),
         ("通知对智慧城市衔接有什么要求", "notice.2.2.6"),
+        ("智慧城市衔接的内容写在方案哪里", "annex1.4.5"),  # the pattern 写在…哪
     ],
 )
 def test_drafting_words_favour_the_outline_over_its_look_alike_in_the_notice(service, question, expected):

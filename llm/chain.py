@@ -30,8 +30,8 @@ from llm.prompts import format_clauses, format_facts, format_history, load_promp
 from llm.provider import FALLBACK_NOTES, FailureKind, LLMFailure, call_text, stream_text
 from llm.validate import DROPPED_NOTE, AnswerValidator, MarkerResolver, MarkerStreamer, is_refusal, strip_thinking
 from retrieval.answer import Answer, ExtractiveAnswerer, RetrievedClause
-from retrieval.chain import context_scope
-from retrieval.followup import Turn, condense
+from retrieval.chain import standalone_turn
+from retrieval.followup import Turn
 from retrieval.hybrid import HybridRetriever, RetrievalResult
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,6 @@ def build_llm_chain(
     timeout_s: float, verdicts: VerdictHook | None = None,
 ) -> Runnable[dict[str, Any], Answer]:
     clauses = retriever.clauses
-    structure = retriever.structure
     markers = {c.marker: c for c in clauses.values()}
     validator = AnswerValidator(clauses, answerer.tokenizer)
     answer_prompt = load_prompt("answer")
@@ -86,10 +85,9 @@ def build_llm_chain(
 
     def prepare(inp: dict[str, Any]) -> dict[str, Any]:
         history = [Turn.model_validate(t) for t in inp.get("history") or []]
-        question = inp["question"]
+        query, scope = standalone_turn(inp["question"], history, retriever, markers)
         return {
-            **inp, "history": history, "query": condense(question, history),
-            "scope": context_scope(question, history, retriever, structure, markers),
+            **inp, "history": history, "query": query, "scope": scope,
             "t0": time.perf_counter(), "llm_spent_s": 0.0, "failure": None,
         }
 

@@ -59,6 +59,7 @@ class AnswerType(BaseModel):
     question_all: list[list[str]] = Field(default=[], description="Every group must have a word in the question")
     evidence: list[str] = []
     evidence_regex: str | None = None
+    message: str | None = Field(None, description="A type without evidence: reply with this, before any retrieval check")
 
     def asked(self, question: str) -> bool:
         q = fold(question)
@@ -110,6 +111,10 @@ class ExtractiveAnswerer:
     def answer(self, question: str, result: RetrievalResult, query: str | None = None) -> Answer:
         query = query or question
         retrieved = [RetrievedClause(id=s.id, score=round(s.score, 4)) for s in result.ranked[: self.k]]
+        canned = next((t.message for t in self.answer_types if t.message and not t.evidence and not t.evidence_regex
+                       and t.asked(question)), None)
+        if canned:  # small talk: nothing to retrieve, say what the assistant is for
+            return Answer(question=question, status="not_found", answer=canned, retrieved=retrieved)
         top = self.clauses[result.ranked[0].id]
         if self.confidence.score(result) < self.confidence.threshold or self._unknown_year(query):
             return self._not_found(question, retrieved)
@@ -118,7 +123,7 @@ class ExtractiveAnswerer:
         chosen = self._choose_clauses(result)
         citations = self._cite(result.expanded, chosen, result.list_intent)
         evidence = "".join(c.quote for c in citations)
-        if any(t.asked(query) and not t.present(evidence) for t in self.answer_types):
+        if any((t.asked(question) or t.asked(query)) and not t.present(evidence) for t in self.answer_types):
             return self._not_found(question, retrieved)
         return Answer(question=question, status="answered", answer=self._compose(citations), citations=citations, retrieved=retrieved)
 

@@ -29,18 +29,24 @@ def context_scope(question: str, history: list[Turn], retriever: HybridRetriever
     return structure.list_scope(retriever.rank(previous).ranked[0].id)
 
 
-def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Runnable[dict[str, Any], Answer]:
+def standalone_turn(question: str, history: list[Turn], retriever: HybridRetriever,
+                    markers: dict[str, Clause]) -> tuple[str, str | None]:
+    """The retrieval query for this turn and the clause its ordinals count within (None: no follow-up)."""
     structure = retriever.structure
+    scope = context_scope(question, history, retriever, structure, markers)
+    query = condense(question, history)
+    if scope is not None and query == question and structure.dangling(question):
+        query = structure.spell_out(question, scope)
+    return query, scope
+
+
+def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Runnable[dict[str, Any], Answer]:
     markers = {c.marker: c for c in retriever.clauses.values()}
     checker = ChatChecker(retriever.clauses)  # verdicts on facts the question states (rules/eligibility.yaml)
 
     def prepare(inp: dict[str, Any]) -> dict[str, Any]:
         history = [Turn.model_validate(t) for t in inp.get("history") or []]
-        question = inp["question"]
-        scope = context_scope(question, history, retriever, structure, markers)
-        query = condense(question, history)
-        if scope is not None and query == question and structure.dangling(question):
-            query = structure.spell_out(question, scope)
+        query, scope = standalone_turn(inp["question"], history, retriever, markers)
         return {**inp, "history": history, "query": query, "scope": scope, "t0": time.perf_counter()}
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from assistant.service import AssistantService
 
-    launch(AssistantService(settings), host=args.host, port=args.port)
+    launch(AssistantService(settings), host=args.host, port=args.port, concurrency_limit=settings.web_concurrency)
     return 0
 
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
+    web_concurrency: int = Field(
+        8, ge=1, le=64, description="Questions the web UI answers at once; the rest wait in Gradio's queue. "
+        "Lower values tighten the tail latency under load, higher ones raise throughput")
     staff_username: str | None = Field(None, description="Login name for the staff tab (员工工具); unset = staff tab locked")
     staff_password_hash: SecretStr | None = Field(
         None, description="bcrypt hash of the staff password ($2b$…), never the password itself; unset = staff tab locked")

@@ -40,3 +40,15 @@ def test_readable_output_lists_sources(run_cli):
 def test_empty_question_gets_a_message_not_a_trace(run_cli):
     out = run_cli("ask", "   ")
     assert out.returncode == 2 and "不能为空" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_web_command_passes_the_concurrency_setting_to_the_queue(monkeypatch, tmp_path):
+    import web
+    from assistant import cli
+
+    seen = {}
+    monkeypatch.setattr(web, "launch", lambda service, **kw: seen.update(kw))
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    assert cli.main([]) == 0
+    assert seen["concurrency_limit"] == 2

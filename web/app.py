@@ -53,7 +53,7 @@ RATING_LABELS = {"up": "有帮助（赞）", "down": "没帮助（踩）"}
 MODE_EXTRACTIVE = "离线摘录模式"
 STREAM_CHUNK = 4
 STREAM_DELAY_S = 0.012
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 8  # Settings.web_concurrency sets it for `app.py`
 
 
 def notify(message: str) -> None:

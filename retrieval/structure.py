@@ -14,10 +14,12 @@ from corpus.models import Clause
 from corpus.parser import chinese_numeral
 from retrieval.text import fold
 
+LAST = -1  # "最后一个" / "the last one": counted from the end
 _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)?")
 _ANNEX = re.compile(r"(?:附件|annex|attachment)\s*([一二三四五六七八九]|\d{1,2})")
-_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
-_ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\b")
+_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": LAST}
+_ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|last)\b")
+_LAST = re.compile(r"最后(?:一)?\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)")
 # Words that name a whole document part rather than a clause heading.
 _ROOT_ALIASES = {"annex1": ("大纲", "附件1", "附件一", "编制大纲", "outline"), "notice": ("通知", "正文")}
 
@@ -30,13 +32,23 @@ class Ordinal(NamedTuple):
 def ordinals_of(question: str) -> list[Ordinal]:
     """Every positional reference, in reading order: "第二部分的第二节" -> [(2, 部分), (2, 节)]."""
     q = fold(question)
-    found = [Ordinal(chinese_numeral(m.group(1)), m.group(2) or "") for m in _ORDINAL.finditer(q)]
-    return found or [Ordinal(_ENGLISH_ORDINALS[e.group(1)], "") for e in _ENGLISH_ORDINAL.finditer(q)]
+    found = [(m.start(), Ordinal(chinese_numeral(m.group(1)), m.group(2) or "")) for m in _ORDINAL.finditer(q)]
+    found += [(m.start(), Ordinal(LAST, m.group(1))) for m in _LAST.finditer(q)]
+    if found:
+        return [o for _, o in sorted(found)]
+    return [Ordinal(_ENGLISH_ORDINALS[e.group(1)], "") for e in _ENGLISH_ORDINAL.finditer(q)]
 
 
 def ordinal_of(question: str) -> int | None:
     found = ordinals_of(question)
     return found[0].n if found else None
+
+
+HEAD_CHARS = 4  # a Chinese noun phrase ends in its head: 实施方案 names 重点项目实施方案
+
+
+def _names(question: str, heading: str) -> bool:
+    return heading in question or (len(heading) > HEAD_CHARS and heading[-HEAD_CHARS:] in question)
 
 
 class StructureResolver:
@@ -53,7 +65,7 @@ class StructureResolver:
     def scope_of(self, question: str) -> str | None:
         """The deepest clause with children whose heading (or a root alias) the question names."""
         q = fold(question)
-        named = [c for c in self.clauses.values() if c.children and len(c.heading) >= 2 and fold(c.heading) in q]
+        named = [c for c in self.clauses.values() if c.children and len(c.heading) >= 2 and _names(q, fold(c.heading))]
         if named:
             return max(named, key=lambda c: (c.level, len(c.heading))).id
         for root, aliases in _ROOT_ALIASES.items():
@@ -87,6 +99,8 @@ class StructureResolver:
 
     def _nth(self, cid: str, n: int) -> str | None:
         children = self._children(cid)
+        if n == LAST:
+            return children[-1] if children else None
         return children[n - 1] if 0 < n <= len(children) else None
 
     def spell_out(self, question: str, context_scope: str) -> str:
@@ -106,10 +120,11 @@ class StructureResolver:
 
     def annex_named(self, question: str) -> str | None:
         """附件2 / 附件二 / annex 2 names that annex's own clause."""
-        m = _ANNEX.search(fold(question))
-        if not m:
+        found = list(_ANNEX.finditer(fold(question)))
+        if not found:
             return None
-        cid = f"annex{chinese_numeral(m.group(1))}"
+        # The last mention: in a follow-up ("附件1是什么？ 附件2呢？") the current question comes last.
+        cid = f"annex{chinese_numeral(found[-1].group(1))}"
         return cid if cid in self.clauses else None
 
     def list_scope(self, clause_id: str) -> str | None:

@@ -36,6 +36,10 @@ def test_ordinals_and_scopes(service):
     ("大纲第四部分讲什么？ 那第五部分呢", None, "annex1.5"),  # the same unit replaces the earlier ordinal
     ("大纲第六部分第七个", None, None),  # out of range anywhere on the path
     ("第二类具体支持什么？", "notice.2.3", "notice.2.3.2"),
+    ("实施方案第二个方面写什么", None, "annex1.6.2"),  # 实施方案 is the head of the heading 重点项目实施方案
+    ("基本原则最后一条是什么", None, "notice.2.2.6"),
+    ("and the last one?", "annex1.6", "annex1.6.6"),
+    ("附件1是什么？ 附件2呢？", None, "annex2"),  # a condensed follow-up: the current question's annex counts
 ])
 def test_nested_ordinals(service, question, context, expected):
     assert StructureResolver(service.clauses).resolve(question, context) == expected

@@ -74,6 +74,8 @@ class HybridRetriever(BaseRetriever):
             # 写在哪 / 方案里 ask about a part of the document (the outline): its clauses beat look-alikes elsewhere.
             ranked = [s.model_copy(update={"score": s.score + self.scope_weight})
                       if any(is_within(s.id, sc) and s.id != sc for sc in scopes) else s for s in ranked]
+        ranked = [s.model_copy(update={"score": s.score - 1.0}) if self._unnamed_title_only(s.id, query) else s
+                  for s in ranked]
         target = self.structure.resolve(query, context_scope)
         if target is not None:
             # A positional reference ("第五部分") is explicit: it outranks similarity.
@@ -84,6 +86,10 @@ class HybridRetriever(BaseRetriever):
             query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded),
             list_intent=bool(LIST_INTENT.search(query.lower())),
         )
+
+    def _unnamed_title_only(self, cid: str, query: str) -> bool:
+        """A part the source gives only a title for (附件2) answers nothing unless the question names it."""
+        return not self.clauses[cid].content_provided and not self.structure.names(query, cid)
 
     def _dense(self, query: str) -> dict[str, float]:
         vector = self.store.embeddings.embed_query(query)

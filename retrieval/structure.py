@@ -114,6 +114,10 @@ class StructureResolver:
             return question
         return _ORDINAL.sub(self.clauses[target].heading, fold(question), count=1)
 
+    def names(self, question: str, cid: str) -> bool:
+        """The question names this clause: by its heading (or the heading's head noun) or as 附件N."""
+        return _names(fold(question), fold(self.clauses[cid].heading)) or self.annex_named(question) == cid
+
     def dangling(self, question: str) -> bool:
         """An ordinal with nothing to count within ("第二类呢"): it points into the previous turn."""
         return bool(ordinals_of(question)) and self.scope_of(question) is None

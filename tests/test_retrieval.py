@@ -119,3 +119,15 @@ def test_drafting_words_favour_the_outline_over_its_look_alike_in_the_notice(ser
     assert service.chain is not None
     assert service.retriever.normaliser.scopes(question) == (["annex1"] if expected.startswith("annex1") else [])
     assert service.retriever.rank(question).ranked[0].id == expected
+
+
+@pytest.mark.parametrize("question", ["附件2那个表具体要填哪些内容", "项目单位基本情况表在哪下载"])
+def test_title_only_annex_is_found_when_named(service, question):
+    assert service.ask(question).retrieved[0].id == "annex2"
+
+
+def test_title_only_annex_does_not_answer_questions_that_do_not_name_it(service):
+    # 重点项目 is half of annex2's title; without the annex or its 情况表 named, annex2 must not lead.
+    assert service.chain is not None
+    ranked = [s.id for s in service.retriever.rank("重点项目和项目单位的情况").ranked]
+    assert ranked[0] != "annex2" and ranked.index("annex2") > 2

@@ -86,7 +86,12 @@ class Confidence(BaseModel):
     threshold: float = 0.4
 
     def score(self, result: RetrievalResult) -> float:
-        """Either signal alone can vouch: paraphrases share few words, keyword questions embed poorly."""
+        """Either signal alone can vouch: paraphrases share few words, keyword questions embed poorly.
+
+        A question that points at a clause by position (大纲第三部分, the last aspect) needs no similarity.
+        """
+        if result.pointed:
+            return 1.0
         dense = min(max((result.top_cosine - self.cosine_floor) / self.cosine_span, 0.0), 1.0)
         return max(dense, result.coverage)
 

@@ -36,6 +36,7 @@ class RetrievalResult(BaseModel):
     top_cosine: float
     coverage: float
     list_intent: bool
+    pointed: bool = False  # the question pointed at the top clause by position (第三部分, 附件2)
 
 
 class HybridRetriever(BaseRetriever):
@@ -84,7 +85,7 @@ class HybridRetriever(BaseRetriever):
         ranked.sort(key=lambda s: s.score, reverse=True)
         return RetrievalResult(
             query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded),
-            list_intent=bool(LIST_INTENT.search(query.lower())),
+            list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
         )
 
     def _unnamed_title_only(self, cid: str, query: str) -> bool:

@@ -19,6 +19,7 @@ _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*
 _ANNEX = re.compile(r"(?:附件|annex|attachment)\s*([一二三四五六七八九]|\d{1,2})")
 _ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": LAST}
 _ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|last)\b")
+_ENGLISH_NUMBERED = re.compile(r"\b(section|part|chapter|item|point|aspect|principle|category)\s+(\d{1,2})\b")
 _LAST = re.compile(r"最后(?:一)?\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)")
 # Words that name a whole document part rather than a clause heading.
 _ROOT_ALIASES = {"annex1": ("大纲", "附件1", "附件一", "编制大纲", "outline"), "notice": ("通知", "正文")}
@@ -34,9 +35,9 @@ def ordinals_of(question: str) -> list[Ordinal]:
     q = fold(question)
     found = [(m.start(), Ordinal(chinese_numeral(m.group(1)), m.group(2) or "")) for m in _ORDINAL.finditer(q)]
     found += [(m.start(), Ordinal(LAST, m.group(1))) for m in _LAST.finditer(q)]
-    if found:
-        return [o for _, o in sorted(found)]
-    return [Ordinal(_ENGLISH_ORDINALS[e.group(1)], "") for e in _ENGLISH_ORDINAL.finditer(q)]
+    found += [(m.start(), Ordinal(int(m.group(2)), m.group(1))) for m in _ENGLISH_NUMBERED.finditer(q)]
+    found += [(m.start(), Ordinal(_ENGLISH_ORDINALS[m.group(1)], "")) for m in _ENGLISH_ORDINAL.finditer(q)]
+    return [o for _, o in sorted(found)]
 
 
 def ordinal_of(question: str) -> int | None:
@@ -71,7 +72,8 @@ class StructureResolver:
         for root, aliases in _ROOT_ALIASES.items():
             if any(a in q for a in aliases):
                 return root
-        return None
+        annex = self.annex_named(q)  # "section 6 of annex 1"
+        return annex if annex and self.clauses[annex].children else None
 
     def resolve(self, question: str, context_scope: str | None = None) -> str | None:
         refs = ordinals_of(question)

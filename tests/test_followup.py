@@ -39,7 +39,9 @@ def test_ordinals_and_scopes(service):
     ("实施方案第二个方面写什么", None, "annex1.6.2"),  # 实施方案 is the head of the heading 重点项目实施方案
     ("基本原则最后一条是什么", None, "notice.2.2.6"),
     ("and the last one?", "annex1.6", "annex1.6.6"),
-    ("附件1是什么？ 附件2呢？", None, "annex2"),  # a condensed follow-up: the current question's annex counts
+    ("附件1是什么？ 附件2呢？", None, "annex2"),
+    ("what does section 5 of annex 1 cover", None, "annex1.5"),  # English numbering, annex as the scope
+    ("what does part 6 of annex 1 cover? and the second aspect?", None, "annex1.6.2"),  # a condensed follow-up: the current question's annex counts
 ])
 def test_nested_ordinals(service, question, context, expected):
     assert StructureResolver(service.clauses).resolve(question, context) == expected
@@ -58,3 +60,9 @@ def test_dangling_ordinal_follow_up_uses_the_previous_turn(service):
     assert first.citations[0].id == "notice.3.3"  # the requirements clause that names the first category
     second = service.ask("第二类主要支持哪些方面？", history)
     assert second.citations[0].id == "notice.2.3.2"
+
+
+def test_positional_follow_up_in_english_is_answered_not_refused(service):
+    history = [{"role": "user", "content": "What is in part 6 of annex 1?"}, {"role": "assistant", "content": "Six aspects."}]
+    answer = service.ask("And the final one... I mean the last aspect?", history)
+    assert answer.status == "answered" and answer.citations[0].id == "annex1.6.6"

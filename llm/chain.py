@@ -109,7 +109,7 @@ def build_llm_chain(
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        result = retriever.rank(state["query"], state["scope"])
+        result = retriever.rank(state["query"], state["scope"], focus=state["question"])
         llm_result = result
         if state["llm_query"] != state["query"] and not state["failure"]:
             llm_result = retriever.rank(state["llm_query"], state["scope"])

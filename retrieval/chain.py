@@ -50,7 +50,7 @@ def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Run
         return {**inp, "history": history, "query": query, "scope": scope, "t0": time.perf_counter()}
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
-        result = retriever.rank(state["query"], state["scope"])
+        result = retriever.rank(state["query"], state["scope"], focus=state["question"])
         return {**state, "result": result, "t1": time.perf_counter()}
 
     def answer(state: dict[str, Any]) -> Answer:

@@ -55,14 +55,17 @@ class HybridRetriever(BaseRetriever):
     lexical_weight: float = 1.0
     expansion_weight: float = 0.5
     scope_weight: float = 0.5
+    followup_weight: float = 0.5
 
-    def rank(self, query: str, context_scope: str | None = None) -> RetrievalResult:
+    def rank(self, query: str, context_scope: str | None = None, focus: str | None = None) -> RetrievalResult:
+        """Ranks every clause for the query. A follow-up's query carries the previous question too;
+        focus is the current question alone, whose words then count three times as much."""
         expanded = self.normaliser.normalise(query)
         dense = self._dense(expanded)
-        lexical = self.lexical.scores(query)
-        extra = self.lexical.scores(" ".join(self.normaliser.expansions(query)))
-        # Expansion words are hints, not the asker's own words: they count for less.
-        lexical = {cid: v + self.expansion_weight * extra[cid] for cid, v in lexical.items()}
+        lexical = self._lexical(query)
+        if focus and focus != query:
+            lexical = {cid: v * self.followup_weight + w for cid, v, w in zip(lexical, lexical.values(),
+                                                                              self._lexical(focus).values(), strict=True)}
         d_lo, d_hi = min(dense.values()), max(dense.values())
         l_hi = max(lexical.values()) or 1.0
         ranked = []
@@ -87,6 +90,12 @@ class HybridRetriever(BaseRetriever):
             query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded),
             list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
         )
+
+    def _lexical(self, text: str) -> dict[str, float]:
+        lexical = self.lexical.scores(text)
+        extra = self.lexical.scores(" ".join(self.normaliser.expansions(text)))
+        # Expansion words are hints, not the asker's own words: they count for less.
+        return {cid: v + self.expansion_weight * extra[cid] for cid, v in lexical.items()}
 
     def _unnamed_title_only(self, cid: str, query: str) -> bool:
         """A part the source gives only a title for (附件2) answers nothing unless the question names it."""

@@ -66,3 +66,11 @@ def test_positional_follow_up_in_english_is_answered_not_refused(service):
     history = [{"role": "user", "content": "What is in part 6 of annex 1?"}, {"role": "assistant", "content": "Six aspects."}]
     answer = service.ask("And the final one... I mean the last aspect?", history)
     assert answer.status == "answered" and answer.citations[0].id == "annex1.6.6"
+
+
+def test_follow_up_ranks_by_the_current_question_more_than_the_previous_one(service):
+    assert service.chain is not None
+    condensed = "专家评审没通过怎么办？ 那国家补助资金呢？"
+    plain = [s.id for s in service.retriever.rank(condensed).ranked]
+    focused = [s.id for s in service.retriever.rank(condensed, focus="那国家补助资金呢？").ranked]
+    assert plain[0] == "notice.4.2" and focused[0] == "notice.4.3"

@@ -10,7 +10,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from checks.chat import ChatChecker
 from corpus.models import Clause
 from retrieval.answer import Answer, ExtractiveAnswerer
-from retrieval.followup import Turn, cited_markers, condense, is_elliptic, last_user_question
+from retrieval.followup import Turn, cited_markers, condense, last_user_question, refers_back
 from retrieval.hybrid import HybridRetriever
 from retrieval.structure import StructureResolver
 
@@ -18,7 +18,7 @@ from retrieval.structure import StructureResolver
 def context_scope(question: str, history: list[Turn], retriever: HybridRetriever, structure: StructureResolver,
                   markers: dict[str, Clause]) -> str | None:
     """The clause a follow-up's ordinal counts within: what the previous turn cited or was about."""
-    if not history or not (is_elliptic(question) or structure.dangling(question)):
+    if not history or not (refers_back(question) or structure.dangling(question)):
         return None
     for marker in cited_markers(history):
         if marker in markers:

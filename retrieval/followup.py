@@ -11,6 +11,10 @@ from retrieval.text import fold
 # Openers and endings that lean on the previous turn: 那事业单位呢？ / what about …
 _OPENERS = re.compile(r"^(那么|那如果|那|还有|另外|如果|要是|假如|换成|then\b|and\b|what about|how about)\s*|\s*呢?[？?。!！]*$")
 _MARKER = re.compile(r"〔([^〔〕]+)〕")
+# A question that opens with a pronoun points at the previous turn (这个是硬杠杠吗, 另一类呢) - unless the
+# pronoun is followed by a word for the notice itself (这个通知, 这个试点), which needs no previous turn.
+_ANAPHOR = re.compile(r"^(这个|那个|这些|那些|这种|那种|这一|它们|它|该|上述|另一|另外一|其他的|其余的|别的|除了这)"
+                      r"(?!\s*(通知|文件|政策|区域试点|试点))")
 SHORT_QUESTION = 8  # characters left after the openers; shorter questions rarely stand alone
 
 
@@ -26,6 +30,11 @@ def is_elliptic(question: str) -> bool:
     return size <= SHORT_QUESTION
 
 
+def refers_back(question: str) -> bool:
+    """Elliptic, or opening with a pronoun that needs the previous turn to mean anything."""
+    return is_elliptic(question) or bool(_ANAPHOR.match(_OPENERS.sub("", fold(question).strip())))
+
+
 def last_user_question(history: list[Turn]) -> str | None:
     return next((t.content for t in reversed(history) if t.role == "user" and t.content.strip()), None)
 
@@ -39,6 +48,6 @@ def cited_markers(history: list[Turn]) -> list[str]:
 def condense(question: str, history: list[Turn]) -> str:
     """A standalone retrieval query: the question, prefixed by the previous one when it is elliptic."""
     previous = last_user_question(history)
-    if previous and is_elliptic(question):
+    if previous and refers_back(question):
         return f"{previous} {question}"
     return question

@@ -1,6 +1,6 @@
 import pytest
 
-from retrieval.followup import Turn, condense, is_elliptic
+from retrieval.followup import Turn, condense, is_elliptic, refers_back
 from retrieval.structure import StructureResolver, ordinal_of
 
 
@@ -12,6 +12,17 @@ def test_elliptic(q):
 @pytest.mark.parametrize("q", ["项目承担单位原则上应为什么单位？", "那一个省最多报几个重点项目？"])
 def test_standalone(q):
     assert not is_elliptic(q)
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("这个有没有例外情况，能不能通融一下？", True),  # a pronoun with nothing to refer to in the question
+    ("那这种平台必须跟谁兼容呢，有具体要求吗？", True),
+    ("另一类项目具体支持企业做些什么？", True),
+    ("这个通知是国家发改委哪个部门印发的？", False),  # 这个通知 names the notice itself
+    ("项目承担单位原则上应为什么单位？", False),
+])
+def test_refers_back(q, expected):
+    assert refers_back(q) is expected
 
 
 def test_condense_prefixes_previous_question():

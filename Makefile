@@ -1,11 +1,12 @@
 # make run  - set everything up, then start the web chat on http://127.0.0.1:7860
 # make test - set everything up, then run every test and the eval regression gate
+# make bench - index build time, cold ask, warm p50/p95 latency and peak RSS
 # make load - start the app on a free loopback port and drive N concurrent users through /ask (N=50; make load N=200)
 PY := .venv/bin/python
 STAMP := .venv/.installed
 N ?= 50
 
-.PHONY: install run test check eval load clean
+.PHONY: install run test check eval load bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -33,6 +34,9 @@ eval: install
 load: install
 	$(PY) app.py ingest
 	$(PY) scripts/load.py --users $(N)
+
+bench: install
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf data eval/out artifacts

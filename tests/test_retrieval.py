@@ -131,3 +131,27 @@ def test_title_only_annex_does_not_answer_questions_that_do_not_name_it(service)
     assert service.chain is not None
     ranked = [s.id for s in service.retriever.rank("重点项目和项目单位的情况").ranked]
     assert ranked[0] != "annex2" and ranked.index("annex2") > 2
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Is there a minimum investment for each project?", "notice.3.4"),
+        ("Can a university be the lead organization?", "notice.3.1"),
+        ("How many paper copies are needed?", "notice.4.1"),
+        ("What is the maximum number of key projects per province?", "notice.4.1"),
+        ("What should the financial status section of the implementation plan cover?", "annex1.6.1"),
+        ("Who issued this notice and when?", "notice.signature"),
+    ],
+)
+def test_english_questions_reach_the_clause_through_the_glossary(service, question, expected):
+    assert service.chain is not None
+    assert service.retriever.rank(question).ranked[0].id == expected
+
+
+def test_english_glossary_maps_only_to_the_notice_own_words(service):
+    source = "".join(service.document.clauses[i].text for i in range(len(service.document.clauses)))
+    squeezed = "".join(source.split())
+    missing = {k: v for k, words in service.terms.english.items() for v in words if "".join(v.split()) not in squeezed}
+    assert not missing
+    assert not {"project", "projects", "plan", "how many"} & set(service.terms.english)  # too generic to point anywhere

@@ -23,6 +23,7 @@ from retrieval.text import Tokenizer, fold
 NOT_FOUND_MESSAGE = "通知原文未对此作出规定，无法根据原文回答这个问题。"
 _YEAR = re.compile(r"(20\d\d)\s*年?")
 SHORT_CLAUSE = 160  # characters: a clause this short is quoted whole
+WHOLE_TOPIC = 400  # characters: a clause up to this long is quoted whole when the question asks for its topic
 BARE_HEADING = 10
 _TITLE_INTENT = re.compile(r"叫什么|名称|标题|题目|是什么表|哪个表|什么表|title|name")
 
@@ -190,7 +191,7 @@ class ExtractiveAnswerer:
         sentences = split_sentences(clause.text) or [clause.text]
         # A bare heading sentence ("（四）投资规模。") adds nothing to a quote.
         candidates = [s for s in sentences if not _bare_heading(s, clause)] or sentences
-        if sum(map(len, candidates)) <= SHORT_CLAUSE:
+        if sum(map(len, candidates)) <= SHORT_CLAUSE or self._asks_for_topic(query, clause):
             start = clause.text.find(candidates[0])
             end = clause.text.rfind(candidates[-1]) + len(candidates[-1])
             return [self._citation(clause, clause.text[start:end])]
@@ -200,6 +201,13 @@ class ExtractiveAnswerer:
         picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:2]
         picked.sort(key=lambda t: t[1])
         return [self._citation(clause, s) for _, _, s in picked]
+
+    def _asks_for_topic(self, query: str, clause: Clause) -> bool:
+        """The question names the clause's own label (目标 for 工作目标): it wants the clause, not a detail of it."""
+        if len(clause.heading) > BARE_HEADING or len(clause.text) > WHOLE_TOPIC:
+            return False
+        words = {t for t in self.tokenizer.tokens(clause.heading) if not t.startswith("#")}
+        return bool(words & set(self.tokenizer.tokens(query)))
 
     @staticmethod
     def _citation(clause: Clause, quote: str) -> Citation:

@@ -47,3 +47,16 @@ def test_follow_up_uses_history(service):
 def test_bad_questions_get_a_message(service, bad):
     with pytest.raises(InvalidQuestion):
         service.ask(bad)
+
+
+def test_question_naming_a_clause_label_gets_the_whole_clause(service):
+    # 工作目标 is notice.1's label; the goal is stated across all three of its sentences.
+    answer = service.ask("通知的工作目标是什么？")
+    assert answer.citations[0].id == "notice.1"
+    assert answer.citations[0].quote == service.clauses["notice.1"].text
+
+
+def test_question_about_a_detail_gets_the_sentence(service):
+    answer = service.ask("通过试点要扶持一批什么样的企业？")
+    assert answer.citations[0].id == "notice.1"
+    assert "骨干企业" in answer.citations[0].quote and answer.citations[0].quote != service.clauses["notice.1"].text

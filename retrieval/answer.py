@@ -25,7 +25,9 @@ _YEAR = re.compile(r"(20\d\d)\s*年?")
 SHORT_CLAUSE = 160  # characters: a clause this short is quoted whole
 WHOLE_TOPIC = 400  # characters: a clause up to this long is quoted whole when the question asks for its topic
 BARE_HEADING = 10
-_TITLE_INTENT = re.compile(r"叫什么|名称|标题|题目|是什么表|哪个表|什么表|title|name")
+_TITLE_INTENT = re.compile(r"叫什么|名称|标题|题目|是什么|是啥|是哪个|哪个表|什么表|title|name|what is")
+# ...unless it asks about the content, which a title-only part does not give.
+_CONTENT_INTENT = re.compile(r"内容|填|栏目|包括|包含|要求|格式|模板|怎么|如何|哪些|content|fill|include|field")
 
 
 class Citation(BaseModel):
@@ -125,7 +127,7 @@ class ExtractiveAnswerer:
         if self.confidence.score(result) < self.confidence.threshold or self._unknown_year(query):
             return self._not_found(question, retrieved)
         if not top.content_provided:
-            return self._title_only(question, top, retrieved)
+            return self._title_only(question, query, top, retrieved)
         chosen = self._choose_clauses(result)
         citations = self._cite(result.expanded, chosen, result.list_intent)
         evidence = "".join(c.quote for c in citations)
@@ -143,10 +145,11 @@ class ExtractiveAnswerer:
         text = f"{extra or NOT_FOUND_MESSAGE}可参考的相关条款：{nearest}（仅供查阅，并非对本问题的回答）。"
         return Answer(question=question, status="not_found", answer=text, retrieved=retrieved)
 
-    def _title_only(self, question: str, clause: Clause, retrieved: list[RetrievedClause]) -> Answer:
+    def _title_only(self, question: str, query: str, clause: Clause, retrieved: list[RetrievedClause]) -> Answer:
         """An annex known only by its title: the title is citable, its content is not."""
         citation = Citation(id=clause.id, label=clause.label, quote=clause.text, start=0, end=len(clause.text))
-        if _TITLE_INTENT.search(fold(question)):
+        # The query: "附件2呢？" after "附件1是什么？" asks for the title too.
+        if _TITLE_INTENT.search(fold(query)) and not _CONTENT_INTENT.search(fold(question)):
             listed = [self._citation(c, clause.text) for c in self.clauses.values()
                       if c.id != clause.id and c.content_provided and clause.text in c.text][:1]
             return Answer(

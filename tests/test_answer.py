@@ -60,3 +60,14 @@ def test_question_about_a_detail_gets_the_sentence(service):
     answer = service.ask("通过试点要扶持一批什么样的企业？")
     assert answer.citations[0].id == "notice.1"
     assert "骨干企业" in answer.citations[0].quote and answer.citations[0].quote != service.clauses["notice.1"].text
+
+
+@pytest.mark.parametrize(("question", "history", "status"), [
+    ("附件2是什么？", [], "answered"),  # what it is: its title
+    ("附件2呢？", [{"role": "user", "content": "附件1是什么？"}, {"role": "assistant", "content": "编制大纲。"}], "answered"),
+    ("附件2是什么表，要怎么填？", [], "not_found"),  # how to fill it in: content the source does not give
+])
+def test_title_only_annex_answers_what_it_is_not_what_it_contains(service, question, history, status):
+    answer = service.ask(question, history)
+    assert answer.status == status and "annex2" in [c.id for c in answer.citations]
+    assert "原文未提供内容" in answer.answer

@@ -87,7 +87,7 @@ class HybridRetriever(BaseRetriever):
             ranked = [s.model_copy(update={"score": top + 1.0}) if s.id == target else s for s in ranked]
         ranked.sort(key=lambda s: s.score, reverse=True)
         return RetrievalResult(
-            query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded),
+            query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, self.normaliser.glossary_words(query)),
             list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
         )
 

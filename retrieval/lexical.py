@@ -5,7 +5,7 @@ from __future__ import annotations
 from rank_bm25 import BM25Okapi
 
 from corpus.models import Clause
-from retrieval.text import Tokenizer
+from retrieval.text import Tokenizer, stem
 
 HEADING_WEIGHT = 3  # a heading names what a clause is about; repeat its tokens
 # Clauses are short and headings repeat their words: saturate term frequency early (k1 below the usual 1.2-2.0).
@@ -48,9 +48,12 @@ class BM25Index:
         """BM25's inverse document frequency; 0 for tokens the notice never uses."""
         return max(float(self._bm25.idf.get(token, 0.0)), 0.0)
 
-    def coverage(self, query: str) -> float:
-        """Share of the query's words that occur anywhere in the notice (stopwords excluded)."""
+    def coverage(self, query: str, known: frozenset[str] = frozenset()) -> float:
+        """Share of the query's words that occur anywhere in the notice (stopwords excluded).
+
+        known: stems of words that count as the notice's although it never uses them (English glossary words).
+        """
         words = [t for t in self.tokenizer.tokens(query) if not t.startswith("#")]
         if not words:
             return 0.0
-        return sum(w in self.vocabulary for w in words) / len(words)
+        return sum(w in self.vocabulary or stem(w) in known for w in words) / len(words)

@@ -74,12 +74,29 @@ class Tokenizer:
         return words
 
 
+_LATIN_WORD = re.compile(r"[a-z]{4,}")
+
+
+def stem(word: str) -> str:
+    """A light English stemmer for glossary matching: organizations/organization, signed/sign, rates/rate."""
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) >= 3:
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word  # encourage / encouraged -> encourag
+
+
+def stem_text(text: str) -> str:
+    return _LATIN_WORD.sub(lambda m: stem(m.group(0)), text)
+
+
 class QueryNormaliser:
     """Folds the query and appends the notice's own wording for synonyms it contains."""
 
     def __init__(self, terms: TermList) -> None:
         self.terms = terms
-        self._english = [(re.compile(rf"\b{re.escape(k)}\b"), v) for k, v in terms.english.items()]
+        # Keys and queries are matched stemmed, so one key serves its plural and past forms.
+        self._english = [(re.compile(rf"\b{re.escape(stem_text(k))}\b"), k, v) for k, v in terms.english.items()]
 
     def expansions(self, query: str) -> list[str]:
         folded = fold(query)
@@ -87,10 +104,16 @@ class QueryNormaliser:
         for exp in self.terms.expansions:
             if exp.matches(folded):
                 added.extend(exp.add)
-        for pattern, words in self._english:
-            if pattern.search(folded):
+        stemmed = stem_text(folded)
+        for pattern, _key, words in self._english:
+            if pattern.search(stemmed):
                 added.extend(words)
         return list(dict.fromkeys(a for a in added if a not in folded))
+
+    def glossary_words(self, query: str) -> frozenset[str]:
+        """Stems of the English words that the glossary translates into the notice's wording."""
+        stemmed = stem_text(fold(query))
+        return frozenset(stem(w) for pattern, key, _ in self._english if pattern.search(stemmed) for w in key.split())
 
     def scopes(self, query: str) -> list[str]:
         """Clause IDs whose descendants the query is about (expansions marked scope)."""

@@ -71,3 +71,14 @@ def test_title_only_annex_answers_what_it_is_not_what_it_contains(service, quest
     answer = service.ask(question, history)
     assert answer.status == status and "annex2" in [c.id for c in answer.citations]
     assert "原文未提供内容" in answer.answer
+
+
+@pytest.mark.parametrize(("question", "status"), [
+    ("Do lead organizations need a good credit rating?", "answered"),  # glossary words count as the notice's
+    ("Do service providers need agreements signed with their user organizations?", "answered"),  # plural, past
+    ("Are government departments encouraged to purchase information services?", "answered"),
+    ("Tell me about the stock market today", "not_found"),
+    ("申报材料是直接交给工信部吗", "answered"),  # naming another ministry is not another programme
+])
+def test_confidence_for_english_and_other_ministries(service, question, status):
+    assert service.ask(question).status == status

@@ -155,3 +155,9 @@ def test_english_glossary_maps_only_to_the_notice_own_words(service):
     missing = {k: v for k, words in service.terms.english.items() for v in words if "".join(v.split()) not in squeezed}
     assert not missing
     assert not {"project", "projects", "plan", "how many"} & set(service.terms.english)  # too generic to point anywhere
+
+
+def test_glossary_matches_plural_and_past_forms(service):
+    normaliser = service.retriever.normaliser if service.chain else None
+    assert "签署协议或合同" in normaliser.expansions("Were the agreements signed?")
+    assert normaliser.expansions("agreements") == normaliser.expansions("agreement")

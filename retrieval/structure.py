@@ -17,8 +17,10 @@ from retrieval.text import fold
 LAST = -1  # "最后一个" / "the last one": counted from the end
 _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)?")
 _ANNEX = re.compile(r"(?:附件|annex|attachment)\s*([一二三四五六七八九]|\d{1,2})")
-_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": LAST}
-_ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|last)\b")
+_ENGLISH_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\b")
+# "last" alone is too common ("last year"): only with the noun it counts.
+_ENGLISH_LAST = re.compile(r"\blast\s+(one|aspect|part|section|item|point|principle|category)\b")
 _ENGLISH_NUMBERED = re.compile(r"\b(section|part|chapter|item|point|aspect|principle|category)\s+(\d{1,2})\b")
 _LAST = re.compile(r"最后(?:一)?\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)")
 # Words that name a whole document part rather than a clause heading.
@@ -37,6 +39,7 @@ def ordinals_of(question: str) -> list[Ordinal]:
     found += [(m.start(), Ordinal(LAST, m.group(1))) for m in _LAST.finditer(q)]
     found += [(m.start(), Ordinal(int(m.group(2)), m.group(1))) for m in _ENGLISH_NUMBERED.finditer(q)]
     found += [(m.start(), Ordinal(_ENGLISH_ORDINALS[m.group(1)], "")) for m in _ENGLISH_ORDINAL.finditer(q)]
+    found += [(m.start(), Ordinal(LAST, "")) for m in _ENGLISH_LAST.finditer(q)]
     return [o for _, o in sorted(found)]
 
 

@@ -50,6 +50,7 @@ def test_ordinals_and_scopes(service):
     ("实施方案第二个方面写什么", None, "annex1.6.2"),  # 实施方案 is the head of the heading 重点项目实施方案
     ("基本原则最后一条是什么", None, "notice.2.2.6"),
     ("and the last one?", "annex1.6", "annex1.6.6"),
+    ("we wrote an outline last year; can we reuse it?", None, None),  # "last year" is no ordinal
     ("附件1是什么？ 附件2呢？", None, "annex2"),
     ("what does section 5 of annex 1 cover", None, "annex1.5"),  # English numbering, annex as the scope
     ("what does part 6 of annex 1 cover? and the second aspect?", None, "annex1.6.2"),  # a condensed follow-up: the current question's annex counts

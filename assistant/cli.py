@@ -58,15 +58,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.service import AssistantService
 
     service = AssistantService(settings)
-    bar = tqdm(total=len(service.document.clauses), desc="embedding", unit="doc")
+    bars: list[tqdm] = []  # created on the first progress report: an up-to-date index shows no empty bar
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        if not bars:
+            bars.append(tqdm(total=total, desc="embedding", unit="passage"))
+        bars[0].total = total
+        bars[0].n = done
+        bars[0].refresh()
 
     index = service.ingest(rebuild=args.rebuild, progress=progress)
-    bar.close()
+    for bar in bars:
+        bar.close()
     manifest = index.current_manifest()
     took = f"{index.last_build_seconds:.2f} s" if index.last_build_seconds else "already up to date"
     print(f"index ready: {manifest.clause_count if manifest else '?'} documents, embedder {manifest.embedder if manifest else '?'} ({took})")

@@ -27,6 +27,14 @@ def test_ingest_then_ask_json_cites_3_4(run_cli):
     assert "5000万" in answer["citations"][0]["quote"]
 
 
+def test_ingest_shows_a_progress_bar_only_when_it_embeds(run_cli):
+    run_cli("ingest")
+    fresh = run_cli("ingest")
+    assert "already up to date" in fresh.stdout and "embedding" not in fresh.stderr
+    rebuilt = run_cli("ingest", "--rebuild")
+    assert rebuilt.returncode == 0 and "embedding" in rebuilt.stderr and "100%" in rebuilt.stderr
+
+
 def test_ask_weather_is_not_found(run_cli):
     answer = json.loads(run_cli("ask", "--json", "明天北京天气怎么样？").stdout)
     assert answer["status"] == "not_found" and answer["citations"] == []

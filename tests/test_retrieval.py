@@ -28,7 +28,10 @@ def test_index_manifest_and_dimensions(service):
         ("通知一共有几个附件", "notice.attachments"),
         ("申报程序有哪几个方面", "notice.4"),
         ("报上去的项目是分批批下来还是一起批？", "notice.4.3"),  # 批 as a verb: 成熟一批批复一批
-        ("材料报上去以后由谁来评？", "notice.4.2"),  # 评 as a verb: 组织专家…评审  # 几个方面 is a list question, not a pointer to annex1.6's 6个方面
+        ("材料报上去以后由谁来评？", "notice.4.2"),  # 评 as a verb: 组织专家…评审
+        ("报上去以后谁来审？", "notice.4.2"),
+        ("我们打算投两千万搞智慧停车，够不够？", "notice.3.4"),  # an amount of money is the investment
+        ("这个试点的目的是什么", "notice.1"),  # 目的 ~ 工作目标  # 几个方面 is a list question, not a pointer to annex1.6's 6个方面
     ],
 )
 def test_hybrid_ranks_the_right_clause_first(service, question, expected):

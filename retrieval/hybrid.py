@@ -82,14 +82,22 @@ class HybridRetriever(BaseRetriever):
                   for s in ranked]
         target = self.structure.resolve(query, context_scope)
         if target is not None:
-            # A positional reference ("第五部分") is explicit: it outranks similarity.
-            top = max(s.score for s in ranked)
-            ranked = [s.model_copy(update={"score": top + 1.0}) if s.id == target else s for s in ranked]
+            ranked = self._pointed_first(ranked, target)
         ranked.sort(key=lambda s: s.score, reverse=True)
         return RetrievalResult(
             query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, self.normaliser.glossary_words(query)),
             list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
         )
+
+    @staticmethod
+    def _pointed_first(ranked: list[ScoredClause], target: str) -> list[ScoredClause]:
+        """A positional reference (第二部分) outranks similarity. When the question's words match one of the
+        target's own parts best (大纲第二部分…还要写问题吗), that part leads and the target follows."""
+        best = max(ranked, key=lambda s: s.score)
+        top = best.score
+        inner = best.id if best.id != target and is_within(best.id, target) else None
+        bumped = {target: top + 1.0} | ({inner: top + 2.0} if inner else {})
+        return [s.model_copy(update={"score": bumped[s.id]}) if s.id in bumped else s for s in ranked]
 
     def _lexical(self, text: str) -> dict[str, float]:
         lexical = self.lexical.scores(text)

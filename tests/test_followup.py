@@ -86,3 +86,14 @@ def test_follow_up_ranks_by_the_current_question_more_than_the_previous_one(serv
     plain = [s.id for s in service.retriever.rank(condensed).ranked]
     focused = [s.id for s in service.retriever.rank(condensed, focus="那国家补助资金呢？").ranked]
     assert plain[0] == "notice.4.2" and focused[0] == "notice.4.3"
+
+
+@pytest.mark.parametrize(("question", "first", "second"), [
+    ("大纲第二部分讲什么", "annex1.2", None),  # nothing but the reference: the part itself
+    ("大纲第二部分还要写存在的问题吗", "annex1.2.2", "annex1.2"),  # the words pick a sub-section within it
+    ("大纲第四部分要写购买服务的情况吗", "annex1.4.2", "annex1.4"),
+])
+def test_positional_reference_sets_the_scope_and_the_words_pick_within_it(service, question, first, second):
+    assert service.chain is not None
+    ranked = [s.id for s in service.retriever.rank(question).ranked]
+    assert ranked[0] == first and (second is None or ranked[1] == second)

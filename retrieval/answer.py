@@ -71,7 +71,8 @@ class AnswerType(BaseModel):
         return any(fold(w) in q for w in self.question) or bool(self.question_regex and re.search(self.question_regex, q))
 
     def present(self, evidence: str) -> bool:
-        if any(w in evidence for w in self.evidence):
+        folded = fold(evidence)  # words match like the question's: PDF and ｐｄｆ match pdf
+        if any(fold(w) in folded for w in self.evidence):
             return True
         return bool(self.evidence_regex and re.search(self.evidence_regex, evidence))
 

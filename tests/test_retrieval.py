@@ -31,7 +31,9 @@ def test_index_manifest_and_dimensions(service):
         ("材料报上去以后由谁来评？", "notice.4.2"),  # 评 as a verb: 组织专家…评审
         ("报上去以后谁来审？", "notice.4.2"),
         ("我们打算投两千万搞智慧停车，够不够？", "notice.3.4"),  # an amount of money is the investment
-        ("这个试点的目的是什么", "notice.1"),  # 目的 ~ 工作目标  # 几个方面 is a list question, not a pointer to annex1.6's 6个方面
+        ("这个试点的目的是什么", "notice.1"),  # 目的 ~ 工作目标
+        ("通知是国家发改委哪个单位发布的？", "notice.signature"),
+        ("信息共享的工作对应大纲哪一项？", "annex1.4.3"),  # 几个方面 is a list question, not a pointer to annex1.6's 6个方面
     ],
 )
 def test_hybrid_ranks_the_right_clause_first(service, question, expected):

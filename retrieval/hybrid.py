@@ -60,9 +60,10 @@ class HybridRetriever(BaseRetriever):
     def rank(self, query: str, context_scope: str | None = None, focus: str | None = None) -> RetrievalResult:
         """Ranks every clause for the query. A follow-up's query carries the previous question too;
         focus is the current question alone, whose words then count three times as much."""
-        expanded = self.normaliser.normalise(query)
+        terms = self.normaliser.analyse(query)
+        expanded = self.normaliser.normalise(query, terms.added)
         dense = self._dense(expanded)
-        lexical = self._lexical(query)
+        lexical = self._lexical(query, terms.added)
         if focus and focus != query:
             lexical = {cid: v * self.followup_weight + w for cid, v, w in zip(lexical, lexical.values(),
                                                                               self._lexical(focus).values(), strict=True)}
@@ -85,7 +86,7 @@ class HybridRetriever(BaseRetriever):
             ranked = self._pointed_first(ranked, target)
         ranked.sort(key=lambda s: s.score, reverse=True)
         return RetrievalResult(
-            query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, self.normaliser.glossary_words(query)),
+            query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, terms.glossary),
             list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
         )
 
@@ -99,9 +100,10 @@ class HybridRetriever(BaseRetriever):
         bumped = {target: top + 1.0} | ({inner: top + 2.0} if inner else {})
         return [s.model_copy(update={"score": bumped[s.id]}) if s.id in bumped else s for s in ranked]
 
-    def _lexical(self, text: str) -> dict[str, float]:
+    def _lexical(self, text: str, added: list[str] | None = None) -> dict[str, float]:
         lexical = self.lexical.scores(text)
-        extra = self.lexical.scores(" ".join(self.normaliser.expansions(text)))
+        added = self.normaliser.expansions(text) if added is None else added
+        extra = self.lexical.scores(" ".join(added))
         # Expansion words are hints, not the asker's own words: they count for less.
         return {cid: v + self.expansion_weight * extra[cid] for cid, v in lexical.items()}
 

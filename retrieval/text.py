@@ -7,6 +7,7 @@ import re
 import unicodedata
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from pydantic import BaseModel
@@ -90,6 +91,11 @@ def stem_text(text: str) -> str:
     return _LATIN_WORD.sub(lambda m: stem(m.group(0)), text)
 
 
+class QueryTerms(NamedTuple):
+    added: list[str]  # the notice's own words for synonyms and English words in the query
+    glossary: frozenset[str]  # stems of the query's English words that the glossary knows
+
+
 class QueryNormaliser:
     """Folds the query and appends the notice's own wording for synonyms it contains."""
 
@@ -98,29 +104,31 @@ class QueryNormaliser:
         # Keys and queries are matched stemmed, so one key serves its plural and past forms.
         self._english = [(re.compile(rf"\b{re.escape(stem_text(k))}\b"), k, v) for k, v in terms.english.items()]
 
-    def expansions(self, query: str) -> list[str]:
+    def analyse(self, query: str) -> QueryTerms:
+        """One pass over the term list: the notice's words to add, and the glossary stems the query uses."""
         folded = fold(query)
         added: list[str] = []
         for exp in self.terms.expansions:
             if exp.matches(folded):
                 added.extend(exp.add)
         stemmed = stem_text(folded)
-        for pattern, _key, words in self._english:
+        glossary: set[str] = set()
+        for pattern, key, words in self._english:
             if pattern.search(stemmed):
                 added.extend(words)
-        return list(dict.fromkeys(a for a in added if a not in folded))
+                glossary.update(stem(w) for w in key.split())
+        return QueryTerms(list(dict.fromkeys(a for a in added if a not in folded)), frozenset(glossary))
 
-    def glossary_words(self, query: str) -> frozenset[str]:
-        """Stems of the English words that the glossary translates into the notice's wording."""
-        stemmed = stem_text(fold(query))
-        return frozenset(stem(w) for pattern, key, _ in self._english if pattern.search(stemmed) for w in key.split())
+    def expansions(self, query: str) -> list[str]:
+        return self.analyse(query).added
 
     def scopes(self, query: str) -> list[str]:
         """Clause IDs whose descendants the query is about (expansions marked scope)."""
         folded = fold(query)
         return list(dict.fromkeys(e.source for e in self.terms.expansions if e.scope and e.matches(folded)))
 
-    def normalise(self, query: str) -> str:
-        extra = self.expansions(query)
+    def normalise(self, query: str, extra: list[str] | None = None) -> str:
+        """The folded query with its expansions appended (pass them when they are already known)."""
+        extra = self.expansions(query) if extra is None else extra
         folded = fold(query).strip()
         return f"{folded} {' '.join(extra)}" if extra else folded

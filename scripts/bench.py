@@ -43,28 +43,18 @@ def child_measure(kind: str, data_dir: str, question: str) -> dict[str, float]:
     return json.loads(out.stdout)
 
 
-def questions() -> list[tuple[str, list[dict[str, str]]]]:
-    items = []
-    for name in QUESTION_SETS:
-        with open(ROOT / name, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    d = json.loads(line)
-                    items.append((d["question"], d.get("history", [])))
-    return items
-
-
 def warm_latency(data_dir: str) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     from assistant.service import AssistantService
     from assistant.settings import Settings
+    from eval.runner import load_gold
 
     service = AssistantService(Settings(data_dir=Path(data_dir)))
     service.ask("单个项目投资规模有什么要求？")  # warm-up: model, index and jieba loaded
     times = []
-    for question, history in questions():
+    for item in (i for name in QUESTION_SETS for i in load_gold(ROOT / name)):
         started = time.perf_counter()
-        service.ask(question, history)
+        service.ask(item.question, item.history)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
     return {"questions": len(times), "p50_ms": round(statistics.median(times), 1),

@@ -24,7 +24,9 @@ _ENGLISH_LAST = re.compile(r"\blast\s+(one|aspect|part|section|item|point|princi
 _ENGLISH_NUMBERED = re.compile(r"\b(section|part|chapter|item|point|aspect|principle|category)\s+(\d{1,2})\b")
 _LAST = re.compile(r"最后(?:一)?\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)")
 # Words that name a whole document part rather than a clause heading.
-_ROOT_ALIASES = {"annex1": ("大纲", "附件1", "附件一", "编制大纲", "outline"), "notice": ("通知", "正文")}
+# The plan itself (总体工作方案) is written to the outline, so its parts are the outline's parts.
+_ROOT_ALIASES = {"annex1": ("大纲", "附件1", "附件一", "编制大纲", "outline", "工作方案", "总体方案", "overall plan", "work plan"),
+                 "notice": ("通知", "正文")}
 
 
 class Ordinal(NamedTuple):

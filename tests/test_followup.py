@@ -53,7 +53,9 @@ def test_ordinals_and_scopes(service):
     ("we wrote an outline last year; can we reuse it?", None, None),  # "last year" is no ordinal
     ("附件1是什么？ 附件2呢？", None, "annex2"),
     ("what does section 5 of annex 1 cover", None, "annex1.5"),  # English numbering, annex as the scope
-    ("what does part 6 of annex 1 cover? and the second aspect?", None, "annex1.6.2"),  # a condensed follow-up: the current question's annex counts
+    ("what does part 6 of annex 1 cover? and the second aspect?", None, "annex1.6.2"),
+    ("总体工作方案第一部分是写啥的？", None, "annex1.1"),  # the plan is written to the outline: its parts are the outline's
+    ("in the overall plan, what goes in part 3?", None, "annex1.3"),  # a condensed follow-up: the current question's annex counts
 ])
 def test_nested_ordinals(service, question, context, expected):
     assert StructureResolver(service.clauses).resolve(question, context) == expected

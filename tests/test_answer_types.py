@@ -16,7 +16,8 @@ CASES = [
     ("time", "专家评审一般多久出结果", "评审由谁组织", "请于2014年3月31日前报送"),
     ("length_limit", "总体工作方案最多写多少页", "总体工作方案包括哪几部分", "正文不超过30页，字数不限"),
     ("payment_schedule", "补助资金是分期拨付吗", "补助资金怎么申请", "资金分两期拨付"),
-    ("count", "全国一共选几个省开展试点", "重点领域有几类", "并附不超过8个重点项目的实施方案"),
+    ("count", "全国一共选几个省开展试点", "重点领域有几类", "首批选择5个省开展试点"),
+    ("count_projects", "一个省最多报几个项目", "全国一共选几个省开展试点", "并附不超过8个重点项目的实施方案"),
     ("file_format", "电子版要交Word还是PDF", "电子版交几份", "电子版为PDF格式"),
     ("other_programme", "高新技术企业认定要什么条件", "我们是专精特新企业，能申报吗", "高新技术企业认定办法"),
     ("other_programme", "新基建专项资金怎么申报", "材料是不是寄给工信部", "新基建"),
@@ -43,6 +44,13 @@ def test_rule(name, asks, other, evidence):
     assert not rule.present("单个项目投资规模原则上不低于5000万元。") or name == "amount_of_money"
     if evidence is not None:
         assert rule.present(evidence)
+
+
+def test_a_count_of_something_else_is_not_evidence():
+    """10个行动计划 is a number, but not a number of cities or of projects."""
+    plans = "做好与10个物联网发展专项行动计划重点任务的衔接"
+    assert not TYPES["count"].present(plans) and not TYPES["count_projects"].present(plans)
+    assert not TYPES["count"].present("并附不超过8个重点项目的实施方案")
 
 
 def test_english_words_match_whole_words_only():

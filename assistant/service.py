@@ -14,9 +14,10 @@ from typing import Any
 
 from assistant.settings import ROOT, Settings
 from assistant.validation import InvalidQuestion, validate_question
-from corpus.loader import load_notice, read_source
+from corpus.loader import load_clause_questions, load_notice, read_source
 from corpus.models import Clause, ParsedDocument
 from retrieval.answer import Answer, Confidence, ExtractiveAnswerer, load_answer_types
+from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn
 from retrieval.text import TermList
@@ -47,14 +48,18 @@ class AssistantService:
         return TermList.load(self.settings.terms_file)
 
     @cached_property
+    def clause_questions(self) -> dict[str, list[str]]:
+        return load_clause_questions(self.settings.questions_file, set(self.clauses))
+
+    @cached_property
     def embeddings(self) -> Any:
-        return make_embeddings(self.settings.embedder)
+        return SQLiteCachedEmbeddings(make_embeddings(self.settings.embedder), self.settings.embedding_cache_file)
 
     @cached_property
     def index(self) -> IndexManager:
         s = self.settings
         return IndexManager(s.index_dir, self.document, self.embeddings, s.collection, s.chroma_host, s.chroma_port,
-                            roles=self.terms.roles)
+                            roles=self.terms.roles, questions=self.clause_questions)
 
     def ingest(self, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexManager:
         self.__dict__["store"] = self.index.open(rebuild=rebuild, progress=progress)
@@ -80,6 +85,7 @@ class AssistantService:
             store=self.store, lexical=lexical, normaliser=QueryNormaliser(terms),
             clauses=self.clauses, structure=StructureResolver(self.clauses), unit_count=self.store._collection.count(),
             k=self.settings.top_k, dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
+            question_weight=self.settings.question_weight,
         )
         answerer = ExtractiveAnswerer(
             self.clauses, tokenizer, load_answer_types(ANSWER_TYPES_FILE), read_source(self.settings.corpus_file),

@@ -24,14 +24,20 @@ class Settings(BaseSettings):
 
     corpus_file: Path = Field(ROOT / "corpus/sources/ndrc-2013-iot-pilot.txt", description="Notice source text")
     terms_file: Path = Field(ROOT / "corpus/terms.yaml", description="Query term list from the notice's vocabulary")
+    questions_file: Path | None = Field(ROOT / "corpus/questions.yaml",
+                                        description="Questions each clause answers, indexed beside it; unset = none")
     data_dir: Path = Field(ROOT / "data", description="Index, feedback DB and other run-time state (git-ignored)")
     embedder: str = Field("e5-small", description="e5-small | sentence-transformers:<name-or-path>")
+    embedding_cache: Path | None = Field(
+        None, description="SQLite file of passage and question vectors that index rebuilds reuse; unset = "
+        "<data_dir>/embeddings.sqlite")
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded persistent Chroma")
     chroma_port: int = Field(8000, description="Chroma server port")
     collection: str = Field("notice_clauses", description="Chroma collection name")
     top_k: int = Field(5, ge=1, le=20, description="Clauses returned by retrieval")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion")
+    question_weight: float = Field(1.5, ge=0, description="Weight of question-to-question similarity in fusion")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
     web_concurrency: int = Field(
@@ -76,6 +82,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def embedding_cache_file(self) -> Path:
+        return self.embedding_cache or self.data_dir / "embeddings.sqlite"
 
 
 @lru_cache(maxsize=1)

@@ -26,9 +26,13 @@ def index_text(clause: Clause, by_id: dict[str, Clause]) -> str:
     return " ".join(p for p in parts if p)
 
 
-def clause_metadata(clause: Clause) -> dict[str, str | int | bool]:
+PASSAGE, QUESTION = "passage", "question"  # unit kinds: the notice's own words, or a question a clause answers
+
+
+def clause_metadata(clause: Clause, kind: str = PASSAGE) -> dict[str, str | int | bool]:
     return {
         "id": clause.id,
+        "kind": kind,
         "label": clause.label,
         "marker": clause.marker,
         "parent": clause.parent or "",
@@ -56,12 +60,19 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def clause_documents(clauses: list[Clause], roles: dict[str, str] | None = None) -> list[Document]:
-    """The documents stored in Chroma: several units per clause, each tagged with its clause ID."""
+def clause_documents(clauses: list[Clause], roles: dict[str, str] | None = None,
+                     questions: dict[str, list[str]] | None = None) -> list[Document]:
+    """The documents stored in Chroma: several units per clause, each tagged with its clause ID and kind.
+
+    Question units are questions the clause answers: a user's question is compared
+    with them question to question, which bridges wording the notice never uses.
+    """
     by_id = {c.id: c for c in clauses}
-    roles = roles or {}
+    roles, questions = roles or {}, questions or {}
     docs = []
     for c in clauses:
         for n, text in enumerate(unit_texts(c, by_id, roles.get(c.id, ""))):
             docs.append(Document(id=f"{c.id}#{n}", page_content=text, metadata=clause_metadata(c)))
+        for n, text in enumerate(dict.fromkeys(questions.get(c.id, []))):
+            docs.append(Document(id=f"{c.id}#q{n}", page_content=text, metadata=clause_metadata(c, QUESTION)))
     return docs

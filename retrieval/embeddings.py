@@ -47,6 +47,13 @@ class E5SmallEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return [float(x) for x in self._get().query(text)]
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Texts embedded as queries ("query: " prefix), in one batch: for question-to-question matching."""
+        if not texts:
+            return []
+        vectors = self._get().query(list(texts))
+        return [list(map(float, v)) for v in vectors.reshape(len(texts), -1)]
+
 
 class SentenceTransformerEmbeddings(Embeddings):
     """Any sentence-transformers model that is already on disk (a folder path or a cached name)."""
@@ -78,6 +85,12 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._get().encode([text], normalize_embeddings=True)[0].tolist()
+
+
+def embed_as_queries(embeddings: Embeddings, texts: list[str]) -> list[list[float]]:
+    """Embeds questions the way a user's question is embedded, so that the two compare like with like."""
+    batch = getattr(embeddings, "embed_queries", None)
+    return batch(texts) if batch else [embeddings.embed_query(t) for t in texts]
 
 
 def make_embeddings(name: str) -> Embeddings:

@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict
 
 from corpus.models import Clause, is_within
-from retrieval.documents import clause_metadata
+from retrieval.documents import QUESTION, clause_metadata
 from retrieval.lexical import BM25Index
 from retrieval.structure import StructureResolver
 from retrieval.text import QueryNormaliser
@@ -56,30 +56,38 @@ class HybridRetriever(BaseRetriever):
     expansion_weight: float = 0.5
     scope_weight: float = 0.5
     followup_weight: float = 0.5
+    question_weight: float = 1.5
 
     def rank(self, query: str, context_scope: str | None = None, focus: str | None = None) -> RetrievalResult:
         """Ranks every clause for the query. A follow-up's query carries the previous question too;
         focus is the current question alone, whose words then count three times as much."""
         terms = self.normaliser.analyse(query)
         expanded = self.normaliser.normalise(query, terms.added)
-        dense = self._dense(expanded)
+        dense, asked = self._dense(expanded)
         lexical = self._lexical(query, terms.added)
         if focus and focus != query:
-            lexical = {cid: v * self.followup_weight + w for cid, v, w in zip(lexical, lexical.values(),
-                                                                              self._lexical(focus).values(), strict=True)}
+            # The current question's words, and the indexed questions it resembles, outweigh the previous turn's.
+            lexical = self._with_focus(lexical, self._lexical(focus))
+            if asked:
+                asked = self._with_focus(asked, self._dense(self.normaliser.normalise(focus))[1])
         d_lo, d_hi = min(dense.values()), max(dense.values())
         l_hi = max(lexical.values()) or 1.0
+        q_lo, q_hi = (min(asked.values()), max(asked.values())) if asked else (0.0, 0.0)
         ranked = []
         for cid in self.clauses:
             d = (dense.get(cid, d_lo) - d_lo) / ((d_hi - d_lo) or 1.0)
             lex = lexical.get(cid, 0.0) / l_hi
-            ranked.append(ScoredClause(id=cid, score=self.dense_weight * d + self.lexical_weight * lex, dense=dense.get(cid, d_lo), lexical=lexical.get(cid, 0.0)))
+            q = (asked.get(cid, q_lo) - q_lo) / ((q_hi - q_lo) or 1.0)
+            score = self.dense_weight * d + self.lexical_weight * lex + self.question_weight * q
+            ranked.append(ScoredClause(id=cid, score=score, dense=dense.get(cid, d_lo), lexical=lexical.get(cid, 0.0)))
         scopes = self.normaliser.scopes(query)
         if scopes:
             # 写在哪 / 方案里 ask about a part of the document (the outline): its clauses beat look-alikes elsewhere.
             ranked = [s.model_copy(update={"score": s.score + self.scope_weight})
                       if any(is_within(s.id, sc) and s.id != sc for sc in scopes) else s for s in ranked]
-        ranked = [s.model_copy(update={"score": s.score - 1.0}) if self._unnamed_title_only(s.id, query) else s
+        # An unnamed title-only part drops below every clause with any similarity at all.
+        penalty = self.dense_weight + self.lexical_weight + self.question_weight
+        ranked = [s.model_copy(update={"score": s.score - penalty}) if self._unnamed_title_only(s.id, query) else s
                   for s in ranked]
         target = self.structure.resolve(query, context_scope)
         if target is not None:
@@ -100,6 +108,9 @@ class HybridRetriever(BaseRetriever):
         bumped = {target: top + 1.0} | ({inner: top + 2.0} if inner else {})
         return [s.model_copy(update={"score": bumped[s.id]}) if s.id in bumped else s for s in ranked]
 
+    def _with_focus(self, whole: dict[str, float], focus: dict[str, float]) -> dict[str, float]:
+        return {cid: v * self.followup_weight + focus.get(cid, 0.0) for cid, v in whole.items()}
+
     def _lexical(self, text: str, added: list[str] | None = None) -> dict[str, float]:
         lexical = self.lexical.scores(text)
         added = self.normaliser.expansions(text) if added is None else added
@@ -111,15 +122,19 @@ class HybridRetriever(BaseRetriever):
         """A part the source gives only a title for (附件2) answers nothing unless the question names it."""
         return not self.clauses[cid].content_provided and not self.structure.names(query, cid)
 
-    def _dense(self, query: str) -> dict[str, float]:
+    def _dense(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
+        """Per clause, the best cosine of its passages and, apart, of the questions it answers."""
         vector = self.store.embeddings.embed_query(query)
         hits = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=self.unit_count)
-        # Chroma's cosine space returns a distance; a clause scores the best cosine of its units.
-        best: dict[str, float] = {}
+        # Chroma's cosine space returns a distance. Question-to-question cosines run higher than
+        # question-to-passage ones, so the two kinds are pooled, and normalised, separately.
+        passages: dict[str, float] = {}
+        questions: dict[str, float] = {}
         for doc, dist in hits:
+            best = questions if doc.metadata.get("kind") == QUESTION else passages
             cid = doc.metadata["id"]
             best[cid] = max(best.get(cid, -1.0), 1.0 - float(dist))
-        return best
+        return passages, questions
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return self.to_documents(self.rank(query))

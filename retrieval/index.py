@@ -31,8 +31,8 @@ from pydantic import BaseModel
 
 from corpus.models import ParsedDocument
 from corpus.parser import PARSER_VERSION
-from retrieval.documents import clause_documents
-from retrieval.embeddings import embedder_id
+from retrieval.documents import QUESTION, clause_documents
+from retrieval.embeddings import embed_as_queries, embedder_id
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,7 @@ class IndexManager:
         chroma_host: str | None = None,
         chroma_port: int = 8000,
         roles: dict[str, str] | None = None,
+        questions: dict[str, list[str]] | None = None,
     ) -> None:
         self.root = Path(root)
         self.document = document
@@ -142,11 +143,15 @@ class IndexManager:
         self.chroma_host = chroma_host
         self.chroma_port = chroma_port
         self.roles = roles or {}
+        self.questions = questions or {}
         self.last_build_seconds: float | None = None
 
     # -- public ------------------------------------------------------------
+    def documents(self) -> list[Document]:
+        return clause_documents(self.document.clauses, self.roles, self.questions)
+
     def expected_manifest(self) -> Manifest:
-        docs = clause_documents(self.document.clauses, self.roles)
+        docs = self.documents()
         return Manifest(
             corpus_sha256=self.document.source_sha256,
             embedder=embedder_id(self.embeddings),
@@ -243,13 +248,21 @@ class IndexManager:
         log.info("index built in %.2f s", self.last_build_seconds)
 
     def _fill(self, store: Any, progress: ProgressFn | None) -> None:
-        docs = clause_documents(self.document.clauses, self.roles)
+        docs = self.documents()
         batch = 16
         for i in range(0, len(docs), batch):
             part = docs[i : i + batch]
-            store.add_documents(part, ids=[d.id for d in part])
+            store._collection.add(ids=[d.id for d in part], documents=[d.page_content for d in part],
+                                  metadatas=[d.metadata for d in part], embeddings=self._vectors(part))
             if progress:
                 progress(min(i + batch, len(docs)), len(docs))
+
+    def _vectors(self, docs: list[Document]) -> list[list[float]]:
+        """Passages embedded as passages; question units as queries, since they are compared with the user's question."""
+        asked = [d.metadata.get("kind") == QUESTION for d in docs]
+        questions = iter(embed_as_queries(self.embeddings, [d.page_content for d, q in zip(docs, asked, strict=True) if q]))
+        passages = iter(self.embeddings.embed_documents([d.page_content for d, q in zip(docs, asked, strict=True) if not q]))
+        return [next(questions) if q else next(passages) for q in asked]
 
     def _build_embedded(self, manifest: Manifest, progress: ProgressFn | None) -> None:
         builds = self.root / "builds"

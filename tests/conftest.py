@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,23 @@ import pytest
 from assistant.settings import ROOT, Settings
 
 SOURCE = ROOT / "corpus/sources/ndrc-2013-iot-pilot.txt"
+_CACHE_DIR = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One embedding cache for the session (and the app.py processes it starts): every fresh index after
+    # the first reuses its vectors, so index tests take seconds. Real vectors from the real model.
+    if "EMBEDDING_CACHE" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="test-embeddings-")
+        config.stash[_CACHE_DIR] = folder
+        os.environ["EMBEDDING_CACHE"] = str(Path(folder) / "embeddings.sqlite")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_CACHE_DIR, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("EMBEDDING_CACHE", None)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,9 @@
 
 It changes a child ``app.py`` process only as far as each environment variable asks:
 
-RELIABILITY_EMBED_CACHE  JSON {passage text: vector}: document embeddings come from it (the real e5 vectors,
-                         read back from a test index), so a subprocess build takes seconds, not a minute.
+RELIABILITY_EMBED_CACHE  JSON {passage text, or "query: " + indexed question: vector}: document embeddings come
+                         from it (the real e5 vectors, read back from a test index), so a subprocess build takes
+                         seconds, not a minute.
                          Queries still go through the real embedder.
 RELIABILITY_EMBED_DELAY  seconds to sleep per embedded batch, so that two builds surely overlap in time.
 RELIABILITY_EMBED_LOG    file that gets one line "batch pid start end" per embedded batch and one line
@@ -101,6 +102,12 @@ if os.environ.get("RELIABILITY_EMBED_CACHE"):
                 _VECTORS[text] = vector
             _log_line("batch", start)
             return [_VECTORS[t] for t in texts]
+
+        def embed_queries(self, texts: list[str]) -> list[list[float]]:
+            missing = [t for t in texts if "query: " + t not in _VECTORS]
+            for text, vector in zip(missing, _emb.embed_as_queries(self.inner, missing), strict=True):
+                _VECTORS["query: " + text] = vector
+            return [_VECTORS["query: " + t] for t in texts]
 
         def embed_query(self, text: str) -> list[float]:
             return self.inner.embed_query(text)

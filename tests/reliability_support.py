@@ -15,11 +15,13 @@ from typing import Any
 import httpx
 from langchain_core.embeddings import Embeddings
 
-from retrieval.embeddings import embedder_id
+from retrieval.documents import QUESTION as QUESTION_KIND
+from retrieval.embeddings import embed_as_queries, embedder_id
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SHIM = Path(__file__).with_name("reliability_sitecustomize.py")
+QUERY_KEY = "query: "  # vectors of indexed questions (embedded as queries) are cached under this prefix
 QUESTION = "单个项目投资规模有什么要求？"
 
 
@@ -46,8 +48,9 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen | None = None) 
 
 def document_vectors(service: Any) -> dict[str, list[float]]:
     """The e5 vector of every passage in the session index: lets later builds skip the slow embedding step."""
-    got = service.store._collection.get(include=["documents", "embeddings"])
-    return {doc: [float(x) for x in vec] for doc, vec in zip(got["documents"], got["embeddings"], strict=True)}
+    got = service.store._collection.get(include=["documents", "embeddings", "metadatas"])
+    return {QUERY_KEY * (meta.get("kind") == QUESTION_KIND) + doc: [float(x) for x in vec]
+            for doc, vec, meta in zip(got["documents"], got["embeddings"], got["metadatas"], strict=True)}
 
 
 class CachedEmbeddings(Embeddings):
@@ -63,6 +66,13 @@ class CachedEmbeddings(Embeddings):
         for text, vector in zip(missing, self.inner.embed_documents(missing), strict=True):
             self.vectors[text] = vector
         return [self.vectors[t] for t in texts]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Indexed questions, embedded as queries: cached under QUERY_KEY + text."""
+        missing = [t for t in texts if QUERY_KEY + t not in self.vectors]
+        for text, vector in zip(missing, embed_as_queries(self.inner, missing), strict=True):
+            self.vectors[QUERY_KEY + text] = vector
+        return [self.vectors[QUERY_KEY + t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
@@ -85,6 +95,7 @@ def shim_env(folder: Path, vectors: dict[str, list[float]] | None = None, **vari
     shutil.copy(SHIM, folder / "sitecustomize.py")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELIABILITY_")}
     env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
+    env.pop("EMBEDDING_CACHE", None)  # the child uses its own data dir's cache, so its builds really embed (via the shim)
     env.pop("GRADIO_ANALYTICS_ENABLED", None)  # the app as deployed: it must not phone home by itself
     if vectors is not None:
         cache = folder / "vectors.json"

@@ -152,8 +152,10 @@ def test_two_ingest_rebuilds_at_once_are_serialised_by_the_lock(tmp_path, data_d
     batch_log = tmp_path / "batches.log"
     env = shim_env(tmp_path / "shim", vectors, embed_delay="0.2", embed_log=str(batch_log))
     env["DATA_DIR"] = str(data_dir)
-    procs = [subprocess.Popen([PY, "app.py", "ingest", "--rebuild"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    # Each its own embedding cache: otherwise the second build finds every vector the first one made.
+    procs = [subprocess.Popen([PY, "app.py", "ingest", "--rebuild"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={**env, "EMBEDDING_CACHE": str(tmp_path / f"cache{n}.sqlite")}, text=True)
+             for n in range(2)]
     outs = [p.communicate(timeout=240) for p in procs]
 
     for p, (out, err) in zip(procs, outs, strict=True):

@@ -19,6 +19,10 @@ from retrieval.text import QueryNormaliser
 # Questions that ask for a list ("which parts", "what are the principles").
 LIST_INTENT = re.compile(r"哪些|哪几|几个方面|几部分|几方面|几类|包括什么|包含什么|有什么内容|内容有|都有|分别|列出|\bwhat are\b|\blist\b|\bwhich\b")
 
+# Asks how a heading divides (分哪几类, 几个方面): the heading that lists the parts answers it, not one part.
+KINDS_INTENT = re.compile(r"(几|哪几|哪些)个?(类|种|方面|部分|大块)|分(成|为)?(哪|几)|\bhow many (kinds|types|categories|parts|aspects)\b"
+                          r"|\bwhat (kinds|types|categories) of\b")
+
 
 class ScoredClause(BaseModel):
     id: str
@@ -93,6 +97,8 @@ class HybridRetriever(BaseRetriever):
         if target is not None:
             ranked = self._pointed_first(ranked, target)
         ranked.sort(key=lambda s: s.score, reverse=True)
+        if target is None and KINDS_INTENT.search((focus or query).lower()):
+            ranked = self._heading_first(ranked)
         return RetrievalResult(
             query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, terms.glossary),
             list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
@@ -107,6 +113,18 @@ class HybridRetriever(BaseRetriever):
         inner = best.id if best.id != target and is_within(best.id, target) else None
         bumped = {target: top + 1.0} | ({inner: top + 2.0} if inner else {})
         return [s.model_copy(update={"score": bumped[s.id]}) if s.id in bumped else s for s in ranked]
+
+    def _heading_first(self, ranked: list[ScoredClause]) -> list[ScoredClause]:
+        """When a leaf part leads and its heading is close behind (top 3), the heading leads: it lists every part.
+        A leading heading stays: it already lists its own parts."""
+        top = self.clauses[ranked[0].id]
+        if top.children:
+            return ranked
+        parent = top.parent
+        at = next((i for i, s in enumerate(ranked[1:3], 1) if s.id == parent), None)
+        if at is None:
+            return ranked
+        return [ranked[at], *ranked[:at], *ranked[at + 1:]]
 
     def _with_focus(self, whole: dict[str, float], focus: dict[str, float]) -> dict[str, float]:
         return {cid: v * self.followup_weight + focus.get(cid, 0.0) for cid, v in whole.items()}

@@ -168,3 +168,18 @@ def test_glossary_matches_plural_and_past_forms(service):
     normaliser = service.retriever.normaliser if service.chain else None
     assert "签署协议或合同" in normaliser.expansions("Were the agreements signed?")
     assert normaliser.expansions("agreements") == normaliser.expansions("agreement")
+
+
+@pytest.mark.parametrize(("question", "heading"), [("重点领域分哪几类项目？", "notice.2.3"),
+                                                   ("基本原则包括哪几个方面？", "notice.2.2")])
+def test_a_question_about_how_a_heading_divides_is_answered_by_the_heading(service, question, heading):
+    answer = service.ask(question)
+    assert answer.retrieved[0].id == heading
+    assert {c.id for c in answer.citations} >= {f"{heading}.1", f"{heading}.2"}  # it lists the parts
+
+
+@pytest.mark.parametrize("question", ["税收优惠、人才政策这些写在哪部分", "资金是分期拨付吗", "第一类项目支持什么"])
+def test_where_or_which_questions_are_not_about_how_a_heading_divides(question):
+    from retrieval.hybrid import KINDS_INTENT
+
+    assert not KINDS_INTENT.search(question)

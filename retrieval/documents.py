@@ -29,6 +29,16 @@ def index_text(clause: Clause, by_id: dict[str, Clause]) -> str:
 PASSAGE, QUESTION = "passage", "question"  # unit kinds: the notice's own words, or a question a clause answers
 
 
+def unit_id(clause_id: str, n: int, kind: str = PASSAGE) -> str:
+    """A unit's Chroma ID: notice.3.4#0 (passage), notice.3.4#q0 (question). Scoring reads clause and kind from it."""
+    return f"{clause_id}#{'q' if kind == QUESTION else ''}{n}"
+
+
+def clause_and_kind(uid: str) -> tuple[str, str]:
+    clause_id, _, n = uid.rpartition("#")
+    return clause_id, QUESTION if n.startswith("q") else PASSAGE
+
+
 def clause_metadata(clause: Clause, kind: str = PASSAGE) -> dict[str, str | int | bool]:
     return {
         "id": clause.id,
@@ -72,7 +82,7 @@ def clause_documents(clauses: list[Clause], roles: dict[str, str] | None = None,
     docs = []
     for c in clauses:
         for n, text in enumerate(unit_texts(c, by_id, roles.get(c.id, ""))):
-            docs.append(Document(id=f"{c.id}#{n}", page_content=text, metadata=clause_metadata(c)))
+            docs.append(Document(id=unit_id(c.id, n), page_content=text, metadata=clause_metadata(c)))
         for n, text in enumerate(dict.fromkeys(questions.get(c.id, []))):
-            docs.append(Document(id=f"{c.id}#q{n}", page_content=text, metadata=clause_metadata(c, QUESTION)))
+            docs.append(Document(id=unit_id(c.id, n, QUESTION), page_content=text, metadata=clause_metadata(c, QUESTION)))
     return docs

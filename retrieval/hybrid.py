@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict
 
 from corpus.models import Clause, is_within
-from retrieval.documents import QUESTION, clause_metadata
+from retrieval.documents import QUESTION, clause_and_kind, clause_metadata
 from retrieval.lexical import BM25Index
 from retrieval.structure import StructureResolver
 from retrieval.text import QueryNormaliser
@@ -143,14 +143,15 @@ class HybridRetriever(BaseRetriever):
     def _dense(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
         """Per clause, the best cosine of its passages and, apart, of the questions it answers."""
         vector = self.store.embeddings.embed_query(query)
-        hits = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=self.unit_count)
+        # Every unit is scored, so only IDs and distances are fetched: metadata would cost ten times as much.
+        got = self.store._collection.query(query_embeddings=[vector], n_results=self.unit_count, include=["distances"])
         # Chroma's cosine space returns a distance. Question-to-question cosines run higher than
         # question-to-passage ones, so the two kinds are pooled, and normalised, separately.
         passages: dict[str, float] = {}
         questions: dict[str, float] = {}
-        for doc, dist in hits:
-            best = questions if doc.metadata.get("kind") == QUESTION else passages
-            cid = doc.metadata["id"]
+        for uid, dist in zip(got["ids"][0], got["distances"][0], strict=True):
+            cid, kind = clause_and_kind(uid)
+            best = questions if kind == QUESTION else passages
             best[cid] = max(best.get(cid, -1.0), 1.0 - float(dist))
         return passages, questions
 

@@ -20,7 +20,7 @@ from retrieval.text import QueryNormaliser
 LIST_INTENT = re.compile(r"哪些|哪几|几个方面|几部分|几方面|几类|包括什么|包含什么|有什么内容|内容有|都有|分别|列出|\bwhat are\b|\blist\b|\bwhich\b")
 
 # Asks how a heading divides (分哪几类, 几个方面): the heading that lists the parts answers it, not one part.
-KINDS_INTENT = re.compile(r"(几|哪几|哪些)个?(类|种|方面|部分|大块)|分(成|为)?(哪|几)|\bhow many (kinds|types|categories|parts|aspects)\b"
+KINDS_INTENT = re.compile(r"(几|哪几)个?(类|种|方面|部分|大块)|分(成|为)?(哪|几)|\bhow many (kinds|types|categories|parts|aspects)\b"
                           r"|\bwhat (kinds|types|categories) of\b")
 
 
@@ -143,13 +143,11 @@ class HybridRetriever(BaseRetriever):
     def _dense(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
         """Per clause, the best cosine of its passages and, apart, of the questions it answers."""
         vector = self.store.embeddings.embed_query(query)
-        # Every unit is scored, so only IDs and distances are fetched: metadata would cost ten times as much.
-        got = self.store._collection.query(query_embeddings=[vector], n_results=self.unit_count, include=["distances"])
         # Chroma's cosine space returns a distance. Question-to-question cosines run higher than
         # question-to-passage ones, so the two kinds are pooled, and normalised, separately.
         passages: dict[str, float] = {}
         questions: dict[str, float] = {}
-        for uid, dist in zip(got["ids"][0], got["distances"][0], strict=True):
+        for uid, dist in self.store.unit_distances(vector, self.unit_count):
             cid, kind = clause_and_kind(uid)
             best = questions if kind == QUESTION else passages
             best[cid] = max(best.get(cid, -1.0), 1.0 - float(dist))

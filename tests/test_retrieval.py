@@ -178,7 +178,7 @@ def test_a_question_about_how_a_heading_divides_is_answered_by_the_heading(servi
     assert {c.id for c in answer.citations} >= {f"{heading}.1", f"{heading}.2"}  # it lists the parts
 
 
-@pytest.mark.parametrize("question", ["税收优惠、人才政策这些写在哪部分", "资金是分期拨付吗", "第一类项目支持什么"])
+@pytest.mark.parametrize("question", ["税收优惠、人才政策这些写在哪部分", "资金是分期拨付吗", "第二类主要支持哪些方面？"])
 def test_where_or_which_questions_are_not_about_how_a_heading_divides(question):
     from retrieval.hybrid import KINDS_INTENT
 

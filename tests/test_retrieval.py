@@ -33,6 +33,7 @@ def test_index_manifest_and_dimensions(service):
         ("我们打算投两千万搞智慧停车，够不够？", "notice.3.4"),  # an amount of money is the investment
         ("这个试点的目的是什么", "notice.1"),  # 目的 ~ 工作目标
         ("通知是国家发改委哪个单位发布的？", "notice.signature"),
+        ("这个试点依照的是哪些文件", "notice.preamble"),  # 依照…哪 asks for the basis the notice is issued on
         ("信息共享的工作对应大纲哪一项？", "annex1.4.3"),  # 几个方面 is a list question, not a pointer to annex1.6's 6个方面
     ],
 )

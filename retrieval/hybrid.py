@@ -20,7 +20,7 @@ from retrieval.text import QueryNormaliser
 LIST_INTENT = re.compile(r"哪些|哪几|几个方面|几部分|几方面|几类|包括什么|包含什么|有什么内容|内容有|都有|分别|列出|\bwhat are\b|\blist\b|\bwhich\b")
 
 # Asks how a heading divides (分哪几类, 几个方面): the heading that lists the parts answers it, not one part.
-KINDS_INTENT = re.compile(r"(几|哪几)个?(类|种|方面|部分|大块)|分(成|为)?(哪|几)|\bhow many (kinds|types|categories|parts|aspects)\b"
+KINDS_INTENT = re.compile(r"(?<!第)(几|哪几)个?(类|种|方面|部分|大块|块|条|步)|分(成|为)?(哪|几)|\bhow many (kinds|types|categories|parts|aspects)\b"
                           r"|\bwhat (kinds|types|categories) of\b")
 
 
@@ -97,8 +97,8 @@ class HybridRetriever(BaseRetriever):
         if target is not None:
             ranked = self._pointed_first(ranked, target)
         ranked.sort(key=lambda s: s.score, reverse=True)
-        if target is None and KINDS_INTENT.search((focus or query).lower()):
-            ranked = self._heading_first(ranked)
+        if target is None:
+            ranked = self._heading_or_part_first(ranked, (focus or query).lower())
         return RetrievalResult(
             query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, terms.glossary),
             list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
@@ -113,6 +113,15 @@ class HybridRetriever(BaseRetriever):
         inner = best.id if best.id != target and is_within(best.id, target) else None
         bumped = {target: top + 1.0} | ({inner: top + 2.0} if inner else {})
         return [s.model_copy(update={"score": bumped[s.id]}) if s.id in bumped else s for s in ranked]
+
+    def _heading_or_part_first(self, ranked: list[ScoredClause], question: str) -> list[ScoredClause]:
+        """A heading and one of its parts at the top: 分哪几类 wants the heading, which lists the parts; a question
+        that asks for no list (…写在哪, 还得写什么) wants the part, since the heading leads only by naming it."""
+        if KINDS_INTENT.search(question):
+            return self._heading_first(ranked)
+        if not LIST_INTENT.search(question) and self.clauses[ranked[1].id].parent == ranked[0].id:
+            return [ranked[1], ranked[0], *ranked[2:]]
+        return ranked
 
     def _heading_first(self, ranked: list[ScoredClause]) -> list[ScoredClause]:
         """When a leaf part leads and its heading is close behind (top 3), the heading leads: it lists every part.

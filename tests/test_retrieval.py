@@ -179,8 +179,15 @@ def test_a_question_about_how_a_heading_divides_is_answered_by_the_heading(servi
     assert {c.id for c in answer.citations} >= {f"{heading}.1", f"{heading}.2"}  # it lists the parts
 
 
-@pytest.mark.parametrize("question", ["税收优惠、人才政策这些写在哪部分", "资金是分期拨付吗", "第二类主要支持哪些方面？"])
+@pytest.mark.parametrize("question", ["税收优惠、人才政策这些写在哪部分", "资金是分期拨付吗", "第二类主要支持哪些方面？",
+                                      "信息共享写进方案第几部分"])
 def test_where_or_which_questions_are_not_about_how_a_heading_divides(question):
     from retrieval.hybrid import KINDS_INTENT
 
     assert not KINDS_INTENT.search(question)
+
+
+def test_a_question_that_asks_for_no_list_gets_the_part_not_the_heading_that_names_it(service):
+    # annex1.6 names all six aspects, so it scores high on any of them; the question wants one aspect.
+    answer = service.ask("我们打算讲讲钱怎么筹，放在项目实施方案的哪一节？")
+    assert answer.retrieved[0].id == "annex1.6.5" and answer.retrieved[1].id == "annex1.6"

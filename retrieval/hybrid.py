@@ -20,8 +20,14 @@ from retrieval.text import QueryNormaliser
 LIST_INTENT = re.compile(r"哪些|哪几|几个方面|几部分|几方面|几类|包括什么|包含什么|有什么内容|内容有|都有|分别|列出|\bwhat are\b|\blist\b|\bwhich\b")
 
 # Asks how a heading divides (分哪几类, 几个方面): the heading that lists the parts answers it, not one part.
-KINDS_INTENT = re.compile(r"(?<!第)(几|哪几)个?(类|种|方面|部分|大块|块|条|步)|分(成|为)?(哪|几)|\bhow many (kinds|types|categories|parts|aspects)\b"
+KINDS_INTENT = re.compile(r"(几|哪几)个?(类|种|方面|部分|大块|块|条|步)|(?<!部)分(成|为)?(哪|几)|\bhow many (kinds|types|categories|parts|aspects)\b"
                           r"|\bwhat (kinds|types|categories) of\b")
+
+
+
+def _intent_text(question: str) -> str:
+    """The question as list and kinds patterns read it: 第几部分 asks which part, not how many parts."""
+    return question.lower().replace("第几", "第")
 
 
 class ScoredClause(BaseModel):
@@ -98,10 +104,10 @@ class HybridRetriever(BaseRetriever):
             ranked = self._pointed_first(ranked, target)
         ranked.sort(key=lambda s: s.score, reverse=True)
         if target is None:
-            ranked = self._heading_or_part_first(ranked, (focus or query).lower())
+            ranked = self._heading_or_part_first(ranked, _intent_text(focus or query))
         return RetrievalResult(
             query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, terms.glossary),
-            list_intent=bool(LIST_INTENT.search(query.lower())), pointed=target is not None,
+            list_intent=bool(LIST_INTENT.search(_intent_text(query))), pointed=target is not None,
         )
 
     @staticmethod

@@ -150,6 +150,7 @@ def test_title_only_annex_does_not_answer_questions_that_do_not_name_it(service)
         ("What is the maximum number of key projects per province?", "notice.4.1"),
         ("What should the financial status section of the implementation plan cover?", "annex1.6.1"),
         ("Who issued this notice and when?", "notice.signature"),
+        ("What does the IoT pilot aim to achieve?", "notice.1"),
     ],
 )
 def test_english_questions_reach_the_clause_through_the_glossary(service, question, expected):
@@ -180,14 +181,21 @@ def test_a_question_about_how_a_heading_divides_is_answered_by_the_heading(servi
 
 
 @pytest.mark.parametrize("question", ["税收优惠、人才政策这些写在哪部分", "资金是分期拨付吗", "第二类主要支持哪些方面？",
-                                      "信息共享写进方案第几部分"])
+                                      "信息共享写进方案第几部分", "资源整合写进方案第几部分哪一条"])
 def test_where_or_which_questions_are_not_about_how_a_heading_divides(question):
-    from retrieval.hybrid import KINDS_INTENT
+    from retrieval.hybrid import KINDS_INTENT, LIST_INTENT, _intent_text
 
-    assert not KINDS_INTENT.search(question)
+    assert not KINDS_INTENT.search(_intent_text(question))
+    assert "第几" not in question or not LIST_INTENT.search(_intent_text(question))
 
 
 def test_a_question_that_asks_for_no_list_gets_the_part_not_the_heading_that_names_it(service):
     # annex1.6 names all six aspects, so it scores high on any of them; the question wants one aspect.
     answer = service.ask("我们打算讲讲钱怎么筹，放在项目实施方案的哪一节？")
     assert answer.retrieved[0].id == "annex1.6.5" and answer.retrieved[1].id == "annex1.6"
+
+
+def test_the_programme_name_in_english_counts_as_the_notice_own_words(service):
+    """IoT, pilot: without them an English question on topic shares no known word with the notice and is refused."""
+    answer = service.ask("What does the IoT pilot aim to achieve?")
+    assert answer.status == "answered" and answer.citations[0].id == "notice.1"

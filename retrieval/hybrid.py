@@ -30,11 +30,18 @@ def _intent_text(question: str) -> str:
     return question.lower().replace("第几", "第")
 
 
+
 class ScoredClause(BaseModel):
     id: str
     score: float
     dense: float
     lexical: float
+
+
+def _lead(ranked: list[ScoredClause], at: int) -> list[ScoredClause]:
+    """ranked[at] moved to the front, its score just above the old leader's, so scores stay in rank order."""
+    promoted = ranked[at].model_copy(update={"score": ranked[0].score + 1e-3})
+    return [promoted, *ranked[:at], *ranked[at + 1:]]
 
 
 class RetrievalResult(BaseModel):
@@ -126,7 +133,7 @@ class HybridRetriever(BaseRetriever):
         if KINDS_INTENT.search(question):
             return self._heading_first(ranked)
         if not LIST_INTENT.search(question) and self.clauses[ranked[1].id].parent == ranked[0].id:
-            return [ranked[1], ranked[0], *ranked[2:]]
+            return _lead(ranked, 1)
         return ranked
 
     def _heading_first(self, ranked: list[ScoredClause]) -> list[ScoredClause]:
@@ -137,9 +144,7 @@ class HybridRetriever(BaseRetriever):
             return ranked
         parent = top.parent
         at = next((i for i, s in enumerate(ranked[1:3], 1) if s.id == parent), None)
-        if at is None:
-            return ranked
-        return [ranked[at], *ranked[:at], *ranked[at + 1:]]
+        return ranked if at is None else _lead(ranked, at)
 
     def _with_focus(self, whole: dict[str, float], focus: dict[str, float]) -> dict[str, float]:
         return {cid: v * self.followup_weight + focus.get(cid, 0.0) for cid, v in whole.items()}

@@ -193,6 +193,8 @@ def test_a_question_that_asks_for_no_list_gets_the_part_not_the_heading_that_nam
     # annex1.6 names all six aspects, so it scores high on any of them; the question wants one aspect.
     answer = service.ask("我们打算讲讲钱怎么筹，放在项目实施方案的哪一节？")
     assert answer.retrieved[0].id == "annex1.6.5" and answer.retrieved[1].id == "annex1.6"
+    scores = [r.score for r in answer.retrieved]
+    assert scores == sorted(scores, reverse=True)  # the promoted part's score is above the heading's
 
 
 def test_the_programme_name_in_english_counts_as_the_notice_own_words(service):

@@ -24,11 +24,9 @@ KINDS_INTENT = re.compile(r"(几|哪几)个?(类|种|方面|部分|大块|块|�
                           r"|\bwhat (kinds|types|categories) of\b")
 
 
-
 def _intent_text(question: str) -> str:
     """The question as list and kinds patterns read it: 第几部分 asks which part, not how many parts."""
     return question.lower().replace("第几", "第")
-
 
 
 class ScoredClause(BaseModel):

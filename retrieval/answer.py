@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from corpus.models import Clause, is_within
 from retrieval.documents import NOT_PROVIDED, split_sentences
+from retrieval.followup import is_elliptic
 from retrieval.hybrid import RetrievalResult
 from retrieval.text import Tokenizer, fold
 
@@ -132,7 +133,9 @@ class ExtractiveAnswerer:
         chosen = self._choose_clauses(result)
         citations = self._cite(result.expanded, chosen, result.list_intent)
         evidence = "".join(c.quote for c in citations)
-        if any((t.asked(question) or t.asked(query)) and not t.present(evidence) for t in self.answer_types):
+        # An elliptic follow-up (那3000万呢) asks what the previous question asked; a fuller one asks its own.
+        typed = query if is_elliptic(question) else question
+        if any((t.asked(question) or t.asked(typed)) and not t.present(evidence) for t in self.answer_types):
             return self._not_found(question, retrieved)
         return Answer(question=question, status="answered", answer=self._compose(citations), citations=citations, retrieved=retrieved)
 

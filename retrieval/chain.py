@@ -10,7 +10,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from checks.chat import ChatChecker
 from corpus.models import Clause
 from retrieval.answer import Answer, ExtractiveAnswerer
-from retrieval.followup import Turn, cited_markers, condense, last_user_question, refers_back
+from retrieval.followup import Turn, cited_markers, condense, is_elliptic, last_user_question, refers_back
 from retrieval.hybrid import HybridRetriever
 from retrieval.structure import StructureResolver
 
@@ -34,10 +34,11 @@ def standalone_turn(question: str, history: list[Turn], retriever: HybridRetriev
     """The retrieval query for this turn and the clause its ordinals count within (None: no follow-up)."""
     structure = retriever.structure
     scope = context_scope(question, history, retriever, structure, markers)
-    query = condense(question, history)
-    if scope is not None and query == question and structure.dangling(question):
-        query = structure.spell_out(question, scope)
-    return query, scope
+    # 那第一类对企业有啥要求: the ordinal, spelled out, carries the previous turn, and the other words find
+    # their topic. An elliptic 那第三个呢 keeps it: it points at that part and says nothing else.
+    if scope is not None and structure.dangling(question) and not is_elliptic(question):
+        return structure.spell_out(question, scope), scope
+    return condense(question, history), scope
 
 
 def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Runnable[dict[str, Any], Answer]:

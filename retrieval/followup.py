@@ -15,6 +15,9 @@ _MARKER = re.compile(r"〔([^〔〕]+)〕")
 # pronoun is followed by a word for the notice itself (这个通知, 这个试点), which needs no previous turn.
 _ANAPHOR = re.compile(r"^(这个|那个|这些|那些|这种|那种|这一|它们|它|该|上述|另一|另外一|其他的|其余的|别的|除了这)"
                       r"(?!\s*(通知|文件|政策|区域试点|试点))")
+# 那… / 那么… ("then, …") and what about … tie the question to the previous turn whatever its length:
+# 那做集成应用类的企业呢 asks the previous question again, of another subject.
+_LINKED = re.compile(r"^(那|what about|how about|and what about)")
 SHORT_QUESTION = 8  # characters left after the openers; shorter questions rarely stand alone
 
 
@@ -32,7 +35,8 @@ def is_elliptic(question: str) -> bool:
 
 def refers_back(question: str) -> bool:
     """Elliptic, or opening with a pronoun that needs the previous turn to mean anything."""
-    return is_elliptic(question) or bool(_ANAPHOR.match(_OPENERS.sub("", fold(question).strip())))
+    q = fold(question).strip()
+    return is_elliptic(question) or bool(_LINKED.match(q) or _ANAPHOR.match(_OPENERS.sub("", q)))
 
 
 def last_user_question(history: list[Turn]) -> str | None:
@@ -46,7 +50,7 @@ def cited_markers(history: list[Turn]) -> list[str]:
 
 
 def condense(question: str, history: list[Turn]) -> str:
-    """A standalone retrieval query: the question, prefixed by the previous one when it is elliptic."""
+    """A standalone retrieval query: the question, prefixed by the previous one when it refers back."""
     previous = last_user_question(history)
     if previous and refers_back(question):
         return f"{previous} {question}"

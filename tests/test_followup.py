@@ -20,6 +20,8 @@ def test_standalone(q):
     ("另一类项目具体支持企业做些什么？", True),
     ("这个通知是国家发改委哪个部门印发的？", False),  # 这个通知 names the notice itself
     ("项目承担单位原则上应为什么单位？", False),
+    ("那搞技术集成应用的企业呢？", True),  # 那… asks the previous question again, of another subject
+    ("What about the integrated-application projects?", True),
 ])
 def test_refers_back(q, expected):
     assert refers_back(q) is expected
@@ -99,3 +101,19 @@ def test_positional_reference_sets_the_scope_and_the_words_pick_within_it(servic
     assert service.chain is not None
     ranked = [s.id for s in service.retriever.rank(question).ranked]
     assert ranked[0] == first and (second is None or ranked[1] == second)
+
+
+def _after(service, question, previous):
+    return service.ask(question, [{"role": "user", "content": previous}, {"role": "assistant", "content": "（略）"}])
+
+
+def test_linked_followup_borrows_the_previous_question(service):
+    """Not short, but 那…呢 asks the previous question (capability requirements) of the other category."""
+    answer = _after(service, "那搞技术集成应用的企业呢？", "服务类项目的承担企业有什么能力要求？")
+    assert answer.retrieved[0].id == "notice.3.3"
+
+
+def test_linked_followup_with_its_own_ask_is_not_refused_for_the_previous_one(service):
+    """The previous question asked a percentage the notice lacks; this one asks how to apply, which it has."""
+    answer = _after(service, "那补助资金的申请程序呢？", "国家补助占总投资的比例是多少？")
+    assert answer.status == "answered" and answer.citations[0].id == "notice.4.3"

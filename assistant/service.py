@@ -70,6 +70,19 @@ class AssistantService:
         return self.index.open()
 
     @cached_property
+    def router(self) -> Any:
+        """The ClauseRouter for the live index (cached weights, or trained now), or None when its weight is 0."""
+        if self.settings.router_weight <= 0:
+            return None
+        from retrieval.router import load_or_train, router_key
+
+        manifest = self.index.current_manifest()
+        if manifest is None:
+            return None
+        key = router_key(manifest.embedder, manifest.corpus_sha256, manifest.passages_sha256)
+        return load_or_train(self.store, key, self.settings.router_cache_dir)
+
+    @cached_property
     def chain(self) -> Any:
         from retrieval.chain import build_chain
         from retrieval.hybrid import HybridRetriever
@@ -85,7 +98,7 @@ class AssistantService:
             store=self.store, lexical=lexical, normaliser=QueryNormaliser(terms),
             clauses=self.clauses, structure=StructureResolver(self.clauses), unit_count=self.store._collection.count(),
             k=self.settings.top_k, dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
-            question_weight=self.settings.question_weight,
+            question_weight=self.settings.question_weight, router=self.router, router_weight=self.settings.router_weight,
         )
         answerer = ExtractiveAnswerer(
             self.clauses, tokenizer, load_answer_types(ANSWER_TYPES_FILE), read_source(self.settings.corpus_file),

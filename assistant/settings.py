@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion")
     question_weight: float = Field(1.5, ge=0, description="Weight of question-to-question similarity in fusion")
+    router_weight: float = Field(0.5, ge=0, description="Weight of the learned clause router (retrieval/router.py) "
+                                 "in fusion; 0 = off")
+    router_cache: Path | None = Field(None, description="Folder of cached router weights; unset = <data_dir>/router")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
     web_concurrency: int = Field(
@@ -86,6 +89,10 @@ class Settings(BaseSettings):
     @property
     def embedding_cache_file(self) -> Path:
         return self.embedding_cache or self.data_dir / "embeddings.sqlite"
+
+    @property
+    def router_cache_dir(self) -> Path:
+        return self.router_cache or self.data_dir / "router"
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,9 @@
-"""HybridRetriever: dense (Chroma) and lexical (BM25) scores fused into one clause ranking."""
+"""HybridRetriever: dense (Chroma), lexical (BM25) and learned (ClauseRouter) scores fused into one clause ranking."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from corpus.models import Clause, is_within
 from retrieval.documents import QUESTION, clause_and_kind, clause_metadata
 from retrieval.lexical import BM25Index
-from retrieval.structure import StructureResolver
+from retrieval.structure import StructureResolver, ordinals_of
 from retrieval.text import QueryNormaliser
 
 # Questions that ask for a list ("which parts", "what are the principles").
@@ -40,6 +40,15 @@ def _lead(ranked: list[ScoredClause], at: int) -> list[ScoredClause]:
     """ranked[at] moved to the front, its score just above the old leader's, so scores stay in rank order."""
     promoted = ranked[at].model_copy(update={"score": ranked[0].score + 1e-3})
     return [promoted, *ranked[:at], *ranked[at + 1:]]
+
+
+class Signals(NamedTuple):
+    """Per clause: best passage cosine, best indexed-question cosine, router probability, BM25."""
+
+    dense: dict[str, float]
+    asked: dict[str, float]
+    routed: dict[str, float]
+    lexical: dict[str, float]
 
 
 class RetrievalResult(BaseModel):
@@ -72,36 +81,23 @@ class HybridRetriever(BaseRetriever):
     scope_weight: float = 0.5
     followup_weight: float = 0.5
     question_weight: float = 1.5
+    router: Any = None  # a ClauseRouter (retrieval/router.py): p(clause | question), learned from the index's units
+    router_weight: float = 0.0
 
     def rank(self, query: str, context_scope: str | None = None, focus: str | None = None) -> RetrievalResult:
         """Ranks every clause for the query. A follow-up's query carries the previous question too;
         focus is the current question alone, whose words then count three times as much."""
         terms = self.normaliser.analyse(query)
         expanded = self.normaliser.normalise(query, terms.added)
-        dense, asked = self._dense(expanded)
-        lexical = self._lexical(query, terms.added)
-        if focus and focus != query:
-            # The current question's words, and the indexed questions it resembles, outweigh the previous turn's.
-            lexical = self._with_focus(lexical, self._lexical(focus))
-            if asked:
-                asked = self._with_focus(asked, self._dense(self.normaliser.normalise(focus))[1])
-        d_lo, d_hi = min(dense.values()), max(dense.values())
-        l_hi = max(lexical.values()) or 1.0
-        q_lo, q_hi = (min(asked.values()), max(asked.values())) if asked else (0.0, 0.0)
-        ranked = []
-        for cid in self.clauses:
-            d = (dense.get(cid, d_lo) - d_lo) / ((d_hi - d_lo) or 1.0)
-            lex = lexical.get(cid, 0.0) / l_hi
-            q = (asked.get(cid, q_lo) - q_lo) / ((q_hi - q_lo) or 1.0)
-            score = self.dense_weight * d + self.lexical_weight * lex + self.question_weight * q
-            ranked.append(ScoredClause(id=cid, score=score, dense=dense.get(cid, d_lo), lexical=lexical.get(cid, 0.0)))
+        signals = self._signals(query, expanded, terms.added, focus)
+        ranked = self._fuse(signals)
         scopes = self.normaliser.scopes(query)
         if scopes:
             # 写在哪 / 方案里 ask about a part of the document (the outline): its clauses beat look-alikes elsewhere.
             ranked = [s.model_copy(update={"score": s.score + self.scope_weight})
                       if any(is_within(s.id, sc) and s.id != sc for sc in scopes) else s for s in ranked]
         # An unnamed title-only part drops below every clause with any similarity at all.
-        penalty = self.dense_weight + self.lexical_weight + self.question_weight
+        penalty = self.dense_weight + self.lexical_weight + self.question_weight + self.router_weight
         ranked = [s.model_copy(update={"score": s.score - penalty}) if self._unnamed_title_only(s.id, query) else s
                   for s in ranked]
         target = self.structure.resolve(query, context_scope)
@@ -111,26 +107,65 @@ class HybridRetriever(BaseRetriever):
         if target is None:
             ranked = self._heading_or_part_first(ranked, _intent_text(focus or query))
         return RetrievalResult(
-            query=query, expanded=expanded, ranked=ranked, top_cosine=d_hi, coverage=self.lexical.coverage(expanded, terms.glossary),
+            query=query, expanded=expanded, ranked=ranked, top_cosine=max(signals.dense.values()), coverage=self.lexical.coverage(expanded, terms.glossary),
             list_intent=bool(LIST_INTENT.search(_intent_text(query))), pointed=target is not None,
         )
+
+    def _signals(self, query: str, expanded: str, added: list[str], focus: str | None) -> Signals:
+        vector = self.store.embeddings.embed_query(expanded)
+        dense, asked = self._dense(vector)
+        routed = self.router.scores(vector) if self.router is not None else {}
+        lexical = self._lexical(query, added)
+        if focus and focus != query:
+            # The current question's words, the indexed questions it resembles and the clause the router
+            # sees in it outweigh the previous turn's.
+            lexical = self._with_focus(lexical, self._lexical(focus))
+            focus_vector = self.store.embeddings.embed_query(self.normaliser.normalise(focus))
+            if asked:
+                asked = self._with_focus(asked, self._dense(focus_vector)[1])
+            if routed:
+                routed = self._with_focus(routed, self.router.scores(focus_vector))
+        return Signals(dense, asked, routed, lexical)
+
+    def _fuse(self, signals: Signals) -> list[ScoredClause]:
+        """Each signal scaled to [0, 1] over the clauses, then weighted and summed."""
+        dense, asked, routed, lexical = signals
+        d_lo, d_hi = min(dense.values()), max(dense.values())
+        l_hi = max(lexical.values()) or 1.0
+        q_lo, q_hi = (min(asked.values()), max(asked.values())) if asked else (0.0, 0.0)
+        r_hi = max(routed.values()) if routed else 1.0
+        ranked = []
+        for cid in self.clauses:
+            d = (dense.get(cid, d_lo) - d_lo) / ((d_hi - d_lo) or 1.0)
+            lex = lexical.get(cid, 0.0) / l_hi
+            q = (asked.get(cid, q_lo) - q_lo) / ((q_hi - q_lo) or 1.0)
+            r = routed.get(cid, 0.0) / (r_hi or 1.0)
+            score = self.dense_weight * d + self.lexical_weight * lex + self.question_weight * q + self.router_weight * r
+            ranked.append(ScoredClause(id=cid, score=score, dense=dense.get(cid, d_lo), lexical=lexical.get(cid, 0.0)))
+        return ranked
 
     @staticmethod
     def _pointed_first(ranked: list[ScoredClause], target: str) -> list[ScoredClause]:
         """A positional reference (第二部分) outranks similarity. When the question's words match one of the
-        target's own parts best (大纲第二部分…还要写问题吗), that part leads and the target follows."""
-        best = max(ranked, key=lambda s: s.score)
-        top = best.score
-        inner = best.id if best.id != target and is_within(best.id, target) else None
+        target's own parts better than the target (大纲第二部分…还要写问题吗), that part leads and the target follows.
+        Parts elsewhere do not compete: the reference has already chosen where to look."""
+        top = max(s.score for s in ranked)
+        scores = {s.id: s.score for s in ranked}
+        parts = [cid for cid in scores if cid != target and is_within(cid, target)]
+        inner = max(parts, key=scores.__getitem__, default=None)
+        if inner is not None and scores[inner] <= scores[target]:
+            inner = None
         bumped = {target: top + 1.0} | ({inner: top + 2.0} if inner else {})
         return [s.model_copy(update={"score": bumped[s.id]}) if s.id in bumped else s for s in ranked]
 
     def _heading_or_part_first(self, ranked: list[ScoredClause], question: str) -> list[ScoredClause]:
         """A heading and one of its parts at the top: 分哪几类 wants the heading, which lists the parts; a question
         that asks for no list (…写在哪, 还得写什么) wants the part, since the heading leads only by naming it."""
-        if KINDS_INTENT.search(question):
+        # 第二类主要支持哪些方面: the ordinal picks one part, so 哪些 lists within that part, not the heading's parts.
+        one_part = bool(ordinals_of(question))
+        if KINDS_INTENT.search(question) and not one_part:
             return self._heading_first(ranked)
-        if not LIST_INTENT.search(question) and self.clauses[ranked[1].id].parent == ranked[0].id:
+        if (one_part or not LIST_INTENT.search(question)) and self.clauses[ranked[1].id].parent == ranked[0].id:
             return _lead(ranked, 1)
         return ranked
 
@@ -158,9 +193,8 @@ class HybridRetriever(BaseRetriever):
         """A part the source gives only a title for (附件2) answers nothing unless the question names it."""
         return not self.clauses[cid].content_provided and not self.structure.names(query, cid)
 
-    def _dense(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
+    def _dense(self, vector: list[float]) -> tuple[dict[str, float], dict[str, float]]:
         """Per clause, the best cosine of its passages and, apart, of the questions it answers."""
-        vector = self.store.embeddings.embed_query(query)
         # Chroma's cosine space returns a distance. Question-to-question cosines run higher than
         # question-to-passage ones, so the two kinds are pooled, and normalised, separately.
         passages: dict[str, float] = {}

@@ -22,6 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
         folder = tempfile.mkdtemp(prefix="test-embeddings-")
         config.stash[_CACHE_DIR] = folder
         os.environ["EMBEDDING_CACHE"] = str(Path(folder) / "embeddings.sqlite")
+        os.environ["ROUTER_CACHE"] = str(Path(folder) / "router")  # router weights trained once, likewise
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -29,6 +30,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         os.environ.pop("EMBEDDING_CACHE", None)
+        os.environ.pop("ROUTER_CACHE", None)
 
 
 @pytest.fixture(scope="session")

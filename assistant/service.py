@@ -6,6 +6,7 @@ of them builds components of their own.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from retrieval.answer import Answer, Confidence, ExtractiveAnswerer, load_answer
 from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn
-from retrieval.text import TermList
+from retrieval.text import QueryNormaliser, TermList
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +75,23 @@ class AssistantService:
         """The ClauseRouter for the live index (cached weights, or trained now), or None when its weight is 0."""
         if self.settings.router_weight <= 0:
             return None
+        from retrieval.embeddings import embed_as_queries
         from retrieval.router import load_or_train, router_key
 
         manifest = self.index.current_manifest()
         if manifest is None:
             return None
-        key = router_key(manifest.embedder, manifest.corpus_sha256, manifest.passages_sha256)
-        return load_or_train(self.store, key, self.settings.router_cache_dir)
+        terms_sha256 = hashlib.sha256(self.settings.terms_file.read_bytes()).hexdigest()
+        key = router_key(manifest.embedder, manifest.corpus_sha256, manifest.passages_sha256, terms_sha256)
+
+        def question_vectors(texts: list[str]) -> list[list[float]]:
+            return embed_as_queries(self.embeddings, [self.normaliser.normalise(t) for t in texts])
+
+        return load_or_train(self.store, key, self.settings.router_cache_dir, question_vectors)
+
+    @cached_property
+    def normaliser(self) -> QueryNormaliser:
+        return QueryNormaliser(self.terms)
 
     @cached_property
     def chain(self) -> Any:
@@ -88,14 +99,14 @@ class AssistantService:
         from retrieval.hybrid import HybridRetriever
         from retrieval.lexical import BM25Index
         from retrieval.structure import StructureResolver
-        from retrieval.text import QueryNormaliser, Tokenizer
+        from retrieval.text import Tokenizer
 
         started = time.perf_counter()
         terms = self.terms
         tokenizer = Tokenizer(terms)
         lexical = BM25Index(self.document.clauses, tokenizer)
         retriever = HybridRetriever(
-            store=self.store, lexical=lexical, normaliser=QueryNormaliser(terms),
+            store=self.store, lexical=lexical, normaliser=self.normaliser,
             clauses=self.clauses, structure=StructureResolver(self.clauses), unit_count=self.store._collection.count(),
             k=self.settings.top_k, dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
             question_weight=self.settings.question_weight, router=self.router, router_weight=self.settings.router_weight,

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion")
     question_weight: float = Field(1.5, ge=0, description="Weight of question-to-question similarity in fusion")
-    router_weight: float = Field(0.5, ge=0, description="Weight of the learned clause router (retrieval/router.py) "
+    router_weight: float = Field(0.75, ge=0, description="Weight of the learned clause router (retrieval/router.py) "
                                  "in fusion; 0 = off")
     router_cache: Path | None = Field(None, description="Folder of cached router weights; unset = <data_dir>/router")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")

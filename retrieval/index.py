@@ -113,17 +113,17 @@ def _store_classes() -> tuple[type, type]:
             got = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
             return list(zip(got["ids"][0], got["distances"][0], strict=True))
 
-        def unit_vectors(self) -> tuple[list[str], list[list[float]]]:
-            """Every unit's ID and stored vector: the ClauseRouter's training set."""
-            got = self._collection.get(include=["embeddings"])
-            return list(got["ids"]), [list(map(float, v)) for v in got["embeddings"]]
+        def units(self) -> tuple[list[str], list[str], list[list[float]]]:
+            """Every unit's ID, text and stored vector: the ClauseRouter's training set."""
+            got = self._collection.get(include=["documents", "embeddings"])
+            return list(got["ids"]), list(got["documents"]), [list(map(float, v)) for v in got["embeddings"]]
 
     class ServerChroma(ClauseStore):
         def unit_distances(self, vector: list[float], n: int) -> list[tuple[str, float]]:
             return self._following(super().unit_distances, vector, n)
 
-        def unit_vectors(self) -> tuple[list[str], list[list[float]]]:
-            return self._following(super().unit_vectors)
+        def units(self) -> tuple[list[str], list[str], list[list[float]]]:
+            return self._following(super().units)
 
         def similarity_search_by_vector_with_relevance_scores(self, *args: Any, **kwargs: Any) -> Any:
             return self._following(super().similarity_search_by_vector_with_relevance_scores, *args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 
 from assistant.settings import Settings
 from checks import commands as check_commands
@@ -73,6 +74,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     manifest = index.current_manifest()
     took = f"{index.last_build_seconds:.2f} s" if index.last_build_seconds else "already up to date"
     print(f"index ready: {manifest.clause_count if manifest else '?'} documents, embedder {manifest.embedder if manifest else '?'} ({took})")
+    started = time.perf_counter()
+    # Trained here (or loaded), so that the first question after an ingest does not wait for it.
+    state = "ready" if service.router is not None else "off"
+    print(f"clause router {state} ({time.perf_counter() - started:.2f} s)")
     return 0
 
 

@@ -20,7 +20,7 @@ def run_cli(tmp_path_factory):
 
 def test_ingest_then_ask_json_cites_3_4(run_cli):
     ingest = run_cli("ingest")
-    assert ingest.returncode == 0 and "index ready" in ingest.stdout
+    assert ingest.returncode == 0 and "index ready" in ingest.stdout and "clause router ready" in ingest.stdout
     out = run_cli("ask", "--json", "单个项目投资规模有什么要求？")
     answer = json.loads(out.stdout)
     assert answer["status"] == "answered" and answer["citations"][0]["id"] == "notice.3.4"

@@ -20,8 +20,8 @@ from corpus.models import Clause, ParsedDocument
 from retrieval.answer import Answer, Confidence, ExtractiveAnswerer, load_answer_types
 from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
-from retrieval.index import IndexManager, ProgressFn
-from retrieval.text import QueryNormaliser, TermList
+from retrieval.index import IndexManager, ProgressFn, QuestionForm
+from retrieval.text import NORMALISER_VERSION, QueryNormaliser, TermList
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,11 @@ class AssistantService:
     @cached_property
     def index(self) -> IndexManager:
         s = self.settings
+        # Indexed questions are embedded as a user's question is: normalised with the term list.
+        terms_sha256 = hashlib.sha256(s.terms_file.read_bytes()).hexdigest()[:16]
+        form = QuestionForm(f"normalised-v{NORMALISER_VERSION}-{terms_sha256}", self.normaliser.normalise)
         return IndexManager(s.index_dir, self.document, self.embeddings, s.collection, s.chroma_host, s.chroma_port,
-                            roles=self.terms.roles, questions=self.clause_questions)
+                            roles=self.terms.roles, questions=self.clause_questions, question_form=form)
 
     def ingest(self, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexManager:
         self.__dict__["store"] = self.index.open(rebuild=rebuild, progress=progress)
@@ -75,19 +78,13 @@ class AssistantService:
         """The ClauseRouter for the live index (cached weights, or trained now), or None when its weight is 0."""
         if self.settings.router_weight <= 0:
             return None
-        from retrieval.embeddings import embed_as_queries
         from retrieval.router import load_or_train, router_key
 
         manifest = self.index.current_manifest()
         if manifest is None:
             return None
-        terms_sha256 = hashlib.sha256(self.settings.terms_file.read_bytes()).hexdigest()
-        key = router_key(manifest.embedder, manifest.corpus_sha256, manifest.passages_sha256, terms_sha256)
-
-        def question_vectors(texts: list[str]) -> list[list[float]]:
-            return embed_as_queries(self.embeddings, [self.normaliser.normalise(t) for t in texts])
-
-        return load_or_train(self.store, key, self.settings.router_cache_dir, question_vectors)
+        key = router_key(manifest.embedder, manifest.corpus_sha256, manifest.passages_sha256, manifest.question_form)
+        return load_or_train(self.store, key, self.settings.router_cache_dir)
 
     @cached_property
     def normaliser(self) -> QueryNormaliser:

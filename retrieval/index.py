@@ -22,7 +22,7 @@ from collections.abc import Callable
 from contextlib import closing, suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from filelock import FileLock
 from langchain_core.documents import Document
@@ -56,12 +56,14 @@ class Manifest(BaseModel):
     index_format: int = INDEX_FORMAT
     clause_count: int  # documents stored: several units per clause
     passages_sha256: str = ""  # what was embedded: a change in the passage texts makes the index stale
+    question_form: str = ""  # how questions were put before embedding (QuestionForm.id)
     collection: str
     built_at: float = 0.0
     build_seconds: float = 0.0
 
     def same_inputs(self, other: Manifest) -> bool:
-        keys = ("corpus_sha256", "embedder", "parser_version", "index_format", "clause_count", "passages_sha256")
+        keys = ("corpus_sha256", "embedder", "parser_version", "index_format", "clause_count", "passages_sha256",
+                "question_form")
         return all(getattr(self, k) == getattr(other, k) for k in keys)
 
 
@@ -113,17 +115,17 @@ def _store_classes() -> tuple[type, type]:
             got = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
             return list(zip(got["ids"][0], got["distances"][0], strict=True))
 
-        def units(self) -> tuple[list[str], list[str], list[list[float]]]:
-            """Every unit's ID, text and stored vector: the ClauseRouter's training set."""
-            got = self._collection.get(include=["documents", "embeddings"])
-            return list(got["ids"]), list(got["documents"]), [list(map(float, v)) for v in got["embeddings"]]
+        def unit_vectors(self) -> tuple[list[str], list[list[float]]]:
+            """Every unit's ID and stored vector: the ClauseRouter's training set."""
+            got = self._collection.get(include=["embeddings"])
+            return list(got["ids"]), [list(map(float, v)) for v in got["embeddings"]]
 
     class ServerChroma(ClauseStore):
         def unit_distances(self, vector: list[float], n: int) -> list[tuple[str, float]]:
             return self._following(super().unit_distances, vector, n)
 
-        def units(self) -> tuple[list[str], list[str], list[list[float]]]:
-            return self._following(super().units)
+        def unit_vectors(self) -> tuple[list[str], list[list[float]]]:
+            return self._following(super().unit_vectors)
 
         def similarity_search_by_vector_with_relevance_scores(self, *args: Any, **kwargs: Any) -> Any:
             return self._following(super().similarity_search_by_vector_with_relevance_scores, *args, **kwargs)
@@ -143,6 +145,14 @@ def _store_classes() -> tuple[type, type]:
     return ClauseStore, ServerChroma
 
 
+class QuestionForm(NamedTuple):
+    """How an indexed question is put before it is embedded: the way a user's question is (folded, expanded
+    with the term list), so that question-to-question similarity and the ClauseRouter compare like with like."""
+
+    id: str  # what the form depends on (the term list, the normaliser's version); recorded in the manifest
+    apply: Callable[[str], str]
+
+
 class IndexManager:
     """Opens the live Chroma collection, rebuilding it first when it is missing, stale or broken."""
 
@@ -156,6 +166,7 @@ class IndexManager:
         chroma_port: int = 8000,
         roles: dict[str, str] | None = None,
         questions: dict[str, list[str]] | None = None,
+        question_form: QuestionForm | None = None,
     ) -> None:
         self.root = Path(root)
         self.document = document
@@ -165,6 +176,7 @@ class IndexManager:
         self.chroma_port = chroma_port
         self.roles = roles or {}
         self.questions = questions or {}
+        self.question_form = question_form or QuestionForm("", str)
         self.last_build_seconds: float | None = None
 
     # -- public ------------------------------------------------------------
@@ -179,6 +191,7 @@ class IndexManager:
             parser_version=PARSER_VERSION,
             clause_count=len(docs),
             passages_sha256=passages_sha256(docs),
+            question_form=self.question_form.id,
             collection=self.collection,
         )
 
@@ -280,7 +293,8 @@ class IndexManager:
     def _vectors(self, docs: list[Document]) -> list[list[float]]:
         """Passages embedded as passages; question units as queries, since they are compared with the user's question."""
         asked = [d.metadata.get("kind") == QUESTION for d in docs]
-        questions = iter(embed_as_queries(self.embeddings, [d.page_content for d, q in zip(docs, asked, strict=True) if q]))
+        form = self.question_form.apply
+        questions = iter(embed_as_queries(self.embeddings, [form(d.page_content) for d, q in zip(docs, asked, strict=True) if q]))
         passages = iter(self.embeddings.embed_documents([d.page_content for d, q in zip(docs, asked, strict=True) if not q]))
         return [next(questions) if q else next(passages) for q in asked]
 

@@ -4,8 +4,8 @@ Every unit in the index (a clause's passages and the questions it answers, corpu
 labelled example of its clause. A multinomial logistic regression over their vectors learns what sets a
 clause apart from its neighbours (notice.3.1 from 3.4, annex1.6.3 from 1.6.5); nearest-neighbour matching
 sees only the single closest wording. Its class probabilities are one more signal in the hybrid fusion.
-The questions are embedded for training exactly as a user's question is at run time (folded, expanded
-with the term list), so the router learns from the kind of vector it will be shown.
+The index embeds its questions as a user's question is embedded at run time (folded, expanded with the
+term list: index.QuestionForm), so the router learns from the kind of vector it will be shown.
 
 Training takes a few seconds, so the weights are cached in a small .npz file keyed by what the index was
 built from (its manifest). Each replica trains once from the vectors in Chroma, embedded or on a server,
@@ -18,17 +18,15 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from retrieval.documents import QUESTION, clause_and_kind
+from retrieval.documents import clause_and_kind
 
 log = logging.getLogger(__name__)
 
-QuestionVectors = Callable[[list[str]], list[list[float]]]  # questions -> vectors, as user questions are embedded
 ROUTER_VERSION = 2
 # Inverse regularisation strength. Mean hit@1 over the tuning sets (eval/dev, dev2, holdout … holdout4),
 # router fused at 0.5: C 100 / 300 / 1000 -> 0.932 / 0.935 / 0.937. Router weight (settings.router_weight)
@@ -86,24 +84,15 @@ def router_key(*parts: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def training_set(store: Any, question_vectors: QuestionVectors) -> tuple[list[str], list[list[float]]]:
-    """The index's units: passages with their stored vectors, questions embedded as a user's question is."""
-    unit_ids, texts, vectors = store.units()
-    asked = [i for i, uid in enumerate(unit_ids) if clause_and_kind(uid)[1] == QUESTION]
-    for i, vector in zip(asked, question_vectors([texts[i] for i in asked]), strict=True):
-        vectors[i] = vector
-    return unit_ids, vectors
-
-
-def load_or_train(store: Any, key: str, folder: Path, question_vectors: QuestionVectors) -> ClauseRouter | None:
-    """The cached router for this index, trained from its units when there is none (or it is damaged)."""
+def load_or_train(store: Any, key: str, folder: Path) -> ClauseRouter | None:
+    """The cached router for this index, trained from its stored vectors when there is none (or it is damaged)."""
     path = folder / f"router-{key}.npz"
     if path.is_file():
         try:
             return ClauseRouter.load(path)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("router weights %s unreadable (%s); retraining", path, exc)
-    router = ClauseRouter.train(*training_set(store, question_vectors))
+    router = ClauseRouter.train(*store.unit_vectors())
     if router is not None:
         try:
             router.save(path)

@@ -96,6 +96,9 @@ class QueryTerms(NamedTuple):
     glossary: frozenset[str]  # stems of the query's English words that the glossary knows
 
 
+NORMALISER_VERSION = 1  # bump when normalise() changes what it makes of a text: indexed questions are re-embedded
+
+
 class QueryNormaliser:
     """Folds the query and appends the notice's own wording for synonyms it contains."""
 

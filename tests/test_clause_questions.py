@@ -37,10 +37,11 @@ def test_committed_questions_cover_every_clause(service):
 
 
 def test_question_units_are_embedded_as_queries(service):
+    """As a user's question is: normalised with the term list, then embedded as a query."""
     got = service.store._collection.get(where={"kind": QUESTION}, limit=3, include=["documents", "embeddings"])
     assert got["documents"]
     for text, stored in zip(got["documents"], got["embeddings"], strict=True):
-        as_query = np.array(service.embeddings.embed_query(text))
+        as_query = np.array(service.embeddings.embed_query(service.normaliser.normalise(text)))
         as_passage = np.array(service.embeddings.embed_documents([text])[0])
         assert np.dot(stored, as_query) > 0.999 and np.dot(stored, as_passage) < 0.999
 

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from retrieval.documents import QUESTION, unit_id
-from retrieval.embeddings import embed_as_queries
-from retrieval.router import ClauseRouter, load_or_train, router_key, training_set
+from retrieval.router import ClauseRouter, load_or_train, router_key
 
 
 class _Counting:
@@ -18,14 +17,9 @@ class _Counting:
     def __init__(self, store) -> None:
         self.store, self.calls = store, 0
 
-    def units(self) -> tuple[list[str], list[str], list[list[float]]]:
+    def unit_vectors(self) -> tuple[list[str], list[list[float]]]:
         self.calls += 1
-        return self.store.units()
-
-
-def _as_asked(service):
-    """Questions embedded the way the service embeds a user's question."""
-    return lambda texts: embed_as_queries(service.embeddings, [service.normaliser.normalise(t) for t in texts])
+        return self.store.unit_vectors()
 
 
 def _clusters() -> tuple[list[str], list[list[float]]]:
@@ -53,12 +47,12 @@ def test_router_needs_two_clauses_to_tell_apart():
 
 def test_weights_are_cached_and_reloaded_without_training(service, tmp_path):
     store = _Counting(service.store)
-    first = load_or_train(store, "k1", tmp_path, _as_asked(service))
-    again = load_or_train(store, "k1", tmp_path, _as_asked(service))
+    first = load_or_train(store, "k1", tmp_path)
+    again = load_or_train(store, "k1", tmp_path)
     assert store.calls == 1  # the second start only loaded the file
     assert again.clause_ids == first.clause_ids and np.allclose(again.weights, first.weights)
     assert [p.name for p in tmp_path.iterdir()] == ["router-k1.npz"]  # no temporary file left behind
-    load_or_train(store, "k2", tmp_path, _as_asked(service))  # another index: trained anew
+    load_or_train(store, "k2", tmp_path)  # another index: trained anew
     assert store.calls == 2
 
 
@@ -66,7 +60,7 @@ def test_damaged_weights_are_retrained_with_a_warning(service, tmp_path, caplog)
     store = _Counting(service.store)
     (tmp_path / "router-k.npz").write_bytes(b"not a numpy file")
     with caplog.at_level(logging.WARNING):
-        router = load_or_train(store, "k", tmp_path, _as_asked(service))
+        router = load_or_train(store, "k", tmp_path)
     assert router is not None and store.calls == 1
     assert "unreadable" in caplog.text
     assert set(ClauseRouter.load(tmp_path / "router-k.npz").clause_ids) == set(service.clauses)
@@ -92,19 +86,10 @@ def test_router_weight_zero_turns_it_off(fresh_settings):
     assert AssistantService(fresh_settings.model_copy(update={"router_weight": 0.0})).router is None
 
 
-def test_training_set_keeps_passage_vectors_and_re_embeds_questions(service):
-    """Passages keep their stored vectors; each indexed question goes through question_vectors (the service
-    passes one that normalises with the term list and embeds as a query, as a user's question is)."""
-    seen: list[str] = []
-
-    def marked(texts):
-        seen.extend(texts)
-        return [[float(n)] for n in range(len(texts))]
-
-    unit_ids, vectors = training_set(service.store, marked)
-    stored_ids, texts, stored = service.store.units()
-    questions = {t for v in service.clause_questions.values() for t in v}
-    assert unit_ids == stored_ids and set(seen) == questions
-    asked = iter(range(len(seen)))
-    for uid, vector, kept in zip(unit_ids, vectors, stored, strict=True):
-        assert vector == ([float(next(asked))] if "#q" in uid else kept)
+def test_indexed_questions_take_the_form_of_a_user_question(service):
+    """The form applied before embedding (tests/test_clause_questions.py checks the vectors) is the normaliser's,
+    and the manifest names it, so a change to the term list re-embeds the questions and retrains the router."""
+    question = "我们这个项目只占了三十亩地，算不算违规？"  # 亩 expands to the notice's 征地 (corpus/terms.yaml)
+    form = service.index.question_form
+    assert form.apply(question) == service.normaliser.normalise(question) != question
+    assert service.index.current_manifest().question_form == form.id and form.id.startswith("normalised-")

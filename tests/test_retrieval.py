@@ -201,3 +201,19 @@ def test_the_programme_name_in_english_counts_as_the_notice_own_words(service):
     """IoT, pilot: without them an English question on topic shares no known word with the notice and is refused."""
     answer = service.ask("What does the IoT pilot aim to achieve?")
     assert answer.status == "answered" and answer.citations[0].id == "notice.1"
+
+
+@pytest.mark.parametrize(("question", "applicant"), [
+    ("个人能不能申报？", True),  # an individual as the applicant
+    ("我是个人开发者可以报吗", True),
+    ("年会二十来个人，订什么餐厅合适？", False),  # a count of people, not an applicant
+    ("项目组就三个人，够不够？", False),
+])
+def test_individual_applicant_is_not_a_count_of_people(service, question, applicant):
+    assert service.chain is not None
+    assert ("企业法人" in service.retriever.normaliser.expansions(question)) is applicant
+
+
+@pytest.mark.parametrize("question", ["周末团建，十几个人去哪吃火锅好？", "年会二十来个人，订什么餐厅合适？"])
+def test_off_topic_question_with_a_count_of_people_is_refused(service, question):
+    assert service.ask(question).status == "not_found"  # 个人 in 十几个人 once made it an applicant question

@@ -15,15 +15,15 @@ and later starts only load the file. No eval question is ever a training example
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from retrieval.documents import clause_and_kind
+from retrieval.index import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +59,10 @@ class ClauseRouter:
         return dict(zip(self.clause_ids, (odds / odds.sum()).tolist(), strict=True))
 
     def save(self, path: Path) -> None:
-        """Written to a temporary file and renamed: readers see the old weights or the new, never a torn file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, clause_ids=np.array(self.clause_ids), weights=self.weights, bias=self.bias)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Written atomically: readers see the old weights or the new, never a torn file."""
+        buffer = io.BytesIO()
+        np.savez(buffer, clause_ids=np.array(self.clause_ids), weights=self.weights, bias=self.bias)
+        write_atomic(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> ClauseRouter:

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.settings import ROOT, Settings
 from assistant.validation import InvalidQuestion, validate_question
@@ -22,6 +22,9 @@ from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn, QuestionForm
 from retrieval.text import NORMALISER_VERSION, QueryNormaliser, TermList
+
+if TYPE_CHECKING:  # the router module is imported only when the router is used
+    from retrieval.router import ClauseRouter
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,7 @@ class AssistantService:
         return self.index.open()
 
     @cached_property
-    def router(self) -> Any:
+    def router(self) -> ClauseRouter | None:
         """The ClauseRouter for the live index (cached weights, or trained now), or None when its weight is 0."""
         if self.settings.router_weight <= 0:
             return None

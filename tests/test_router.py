@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import numpy as np
 import pytest
@@ -93,3 +94,10 @@ def test_indexed_questions_take_the_form_of_a_user_question(service):
     form = service.index.question_form
     assert form.apply(question) == service.normaliser.normalise(question) != question
     assert service.index.current_manifest().question_form == form.id and form.id.startswith("normalised-")
+
+
+def test_without_scikit_learn_the_router_is_off_and_says_why(service, tmp_path, monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "sklearn.linear_model", None)  # as if scikit-learn were not installed
+    with caplog.at_level(logging.ERROR):
+        assert load_or_train(_Counting(service.store), "k", tmp_path) is None
+    assert "scikit-learn" in caplog.text and not list(tmp_path.iterdir())

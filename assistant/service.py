@@ -83,11 +83,12 @@ class AssistantService:
             return None
         from retrieval.router import load_or_train, router_key
 
-        manifest = self.index.current_manifest()
+        store = self.store
+        manifest = self.index.live_manifest  # read when the store was opened: no second read (or server call)
         if manifest is None:
             return None
         key = router_key(manifest.embedder, manifest.corpus_sha256, manifest.passages_sha256, manifest.question_form)
-        return load_or_train(self.store, key, self.settings.router_cache_dir)
+        return load_or_train(store, key, self.settings.router_cache_dir)
 
     @cached_property
     def normaliser(self) -> QueryNormaliser:

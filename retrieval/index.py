@@ -178,6 +178,7 @@ class IndexManager:
         self.questions = questions or {}
         self.question_form = question_form or QuestionForm("", str)
         self.last_build_seconds: float | None = None
+        self.live_manifest: Manifest | None = None  # the manifest of the index open() last returned
 
     # -- public ------------------------------------------------------------
     def documents(self) -> list[Document]:
@@ -252,6 +253,7 @@ class IndexManager:
         if count != manifest.clause_count:
             log.warning("index holds %s of %s clauses; it will be rebuilt", count, manifest.clause_count)
             return None
+        self.live_manifest = manifest
         return store
 
     def _client(self, path: Path | None) -> Any:

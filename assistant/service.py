@@ -84,7 +84,9 @@ class AssistantService:
         from retrieval.router import load_or_train, router_key
 
         store = self.store
-        manifest = self.index.live_manifest  # read when the store was opened: no second read (or server call)
+        # Read when the store was opened, so no second read (or server call); a store handed in from outside
+        # (another service's) was opened by another manager, whose manifest is read now.
+        manifest = self.index.live_manifest or self.index.current_manifest()
         if manifest is None:
             return None
         key = router_key(manifest.embedder, manifest.corpus_sha256, manifest.passages_sha256, manifest.question_form)

@@ -47,9 +47,11 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen | None = None) 
 
 
 def document_vectors(service: Any) -> dict[str, list[float]]:
-    """The e5 vector of every passage in the session index: lets later builds skip the slow embedding step."""
+    """The e5 vector of every unit in the session index, keyed by the text that was embedded (a question's
+    normalised form: index.QuestionForm), so that later builds skip the slow embedding step."""
     got = service.store._collection.get(include=["documents", "embeddings", "metadatas"])
-    return {QUERY_KEY * (meta.get("kind") == QUESTION_KIND) + doc: [float(x) for x in vec]
+    form = service.index.question_form.apply
+    return {(QUERY_KEY + form(doc) if meta.get("kind") == QUESTION_KIND else doc): [float(x) for x in vec]
             for doc, vec, meta in zip(got["documents"], got["embeddings"], got["metadatas"], strict=True)}
 
 

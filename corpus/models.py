@@ -32,6 +32,11 @@ class ParsedDocument(BaseModel):
 
     source_sha256: str
     clauses: list[Clause]
+    structure: str = Field(
+        default="numbered",
+        description="How the body was split: numbered (一、（一）1.), regulation (第一章/第一条) or paragraphs (fallback)",
+    )
+    warnings: list[str] = Field(default_factory=list, description="What the parser could not read cleanly, in Chinese")
 
     def by_id(self) -> dict[str, Clause]:
         return {c.id: c for c in self.clauses}

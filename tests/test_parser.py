@@ -96,3 +96,10 @@ def test_numbers_inside_sentences_do_not_open_clauses():
 @pytest.mark.parametrize(("raw", "value"), [("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("二十三", 23), ("7", 7)])
 def test_chinese_numerals(raw, value):
     assert chinese_numeral(raw) == value
+
+
+def test_flagship_structure_and_warnings(doc):
+    # Parser v3 reports how it split the text: the flagship notice is outline-numbered, and its only doubt is
+    # the second annex, which the 附件 list names but the text does not include.
+    assert doc.structure == "numbered"
+    assert doc.warnings == ["附件2（重点项目及项目单位基本情况表）只在附件目录中列出，原文未附正文"]

@@ -1,7 +1,7 @@
-"""AssistantService: builds every component from Settings, once, and answers questions.
+"""AssistantService: builds every component for one notice from Settings and its pack, once, and answers questions.
 
-This is the composition root. The CLI, the web UI and the eval call it; none
-of them builds components of their own.
+This is the composition root for one notice; ``assistant.library.NoticeLibrary`` holds one per notice
+in use. The CLI, the web UI and the eval call them; none of them builds components of their own.
 """
 
 from __future__ import annotations
@@ -11,49 +11,97 @@ import logging
 import time
 from collections.abc import Iterator
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.settings import ROOT, Settings
 from assistant.validation import InvalidQuestion, validate_question
 from corpus.loader import load_clause_questions, load_notice, read_source
 from corpus.models import Clause, ParsedDocument
-from retrieval.answer import Answer, Confidence, ExtractiveAnswerer, load_answer_types
+from corpus.packs import NoticePack
+from retrieval.answer import Answer, AnswerType, Confidence, ExtractiveAnswerer, load_answer_types
 from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn, QuestionForm
 from retrieval.text import NORMALISER_VERSION, QueryNormaliser, TermList
 
-if TYPE_CHECKING:  # the router module is imported only when the router is used
+if TYPE_CHECKING:  # imported only when used
+    from checks.chat import ChatChecker
     from retrieval.router import ClauseRouter
+    from retrieval.structure import StructureResolver
 
 log = logging.getLogger(__name__)
 
-ANSWER_TYPES_FILE = ROOT / "rules/answer_types.yaml"
-__all__ = ["ANSWER_TYPES_FILE", "AssistantService", "InvalidQuestion"]
+ANSWER_TYPES_FILE = ROOT / "rules/answer_types.yaml"  # generic: kinds of fact any notice may not state
+LEXICON_FILE = ROOT / "corpus/lexicon.yaml"  # generic: stopwords, words for parts, roles
+__all__ = ["ANSWER_TYPES_FILE", "LEXICON_FILE", "AssistantService", "InvalidQuestion"]
 
 
 class AssistantService:
-    """Answers questions about the notice with cited clauses."""
+    """Answers questions about one notice with cited clauses."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pack: NoticePack | None = None, embeddings: Any = None) -> None:
         self.settings = settings
+        if pack is None:
+            from assistant.library import default_pack
+
+            pack = default_pack(settings)
+        self.pack = pack
         self.startup_ms: dict[str, float] = {}
+        if embeddings is not None:  # shared by every notice of a library: one model in memory
+            self.__dict__["embeddings"] = embeddings
+
+    def enrichment(self, name: str) -> Path | None:
+        """The pack's enrichment file, unless enrichments are switched off (ENRICHMENTS=false)."""
+        return self.pack.enrichment(name) if self.settings.enrichments else None
 
     @cached_property
     def document(self) -> ParsedDocument:
-        return load_notice(self.settings.corpus_file)
+        return load_notice(self.pack.text_path)
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:
         return self.document.by_id()
 
     @cached_property
+    def source_text(self) -> str:
+        return read_source(self.pack.text_path)
+
+    @cached_property
     def terms(self) -> TermList:
-        return TermList.load(self.settings.terms_file)
+        own = self.enrichment("terms")
+        return TermList.load_all([own, LEXICON_FILE] if own else [LEXICON_FILE])
 
     @cached_property
     def clause_questions(self) -> dict[str, list[str]]:
-        return load_clause_questions(self.settings.questions_file, set(self.clauses))
+        return load_clause_questions(self.enrichment("questions"), set(self.clauses))
+
+    @cached_property
+    def answer_types(self) -> list[AnswerType]:
+        """The generic answer types, then the notice's own; messages name this notice and its examples."""
+        own = self.enrichment("answer_types")
+        types = load_answer_types(ANSWER_TYPES_FILE) + (load_answer_types(own) if own else [])
+        examples = "例如：" + "".join(self.pack.meta.examples[:3]) if self.pack.meta.examples else ""
+        return [t.model_copy(update={"message": t.message.format(title=self.pack.meta.title, examples=examples)})
+                if t.message else t for t in types]
+
+    @cached_property
+    def structure(self) -> StructureResolver:
+        from retrieval.structure import StructureResolver
+
+        return StructureResolver(self.clauses, self.terms.parts)
+
+    @cached_property
+    def checker(self) -> ChatChecker | None:
+        """Verdicts on facts a question states, when the notice has eligibility rules; else None (feature off)."""
+        rules = self.enrichment("rules")
+        if rules is None:
+            return None
+        from checks.chat import ChatChecker
+        from checks.engine import RuleEngine
+        from checks.rulebook import load_rulebook
+
+        return ChatChecker(self.clauses, RuleEngine(self.clauses, load_rulebook(rules)))
 
     @cached_property
     def embeddings(self) -> Any:
@@ -63,10 +111,14 @@ class AssistantService:
     def index(self) -> IndexManager:
         s = self.settings
         # Indexed questions are embedded as a user's question is: normalised with the term list.
-        terms_sha256 = hashlib.sha256(s.terms_file.read_bytes()).hexdigest()[:16]
+        terms_sha256 = hashlib.sha256(self.terms.model_dump_json().encode()).hexdigest()[:16]
         form = QuestionForm(f"normalised-v{NORMALISER_VERSION}-{terms_sha256}", self.normaliser.normalise)
-        return IndexManager(s.index_dir, self.document, self.embeddings, s.collection, s.chroma_host, s.chroma_port,
-                            roles=self.terms.roles, questions=self.clause_questions, question_form=form)
+        # One index per notice and text: a revised version builds beside the live one, never over it.
+        version = self.document.source_sha256[:12]
+        collection = f"{s.collection}-{self.pack.slug}-{version[:8]}"
+        return IndexManager(s.index_dir / self.pack.slug / version, self.document, self.embeddings, collection,
+                            s.chroma_host, s.chroma_port, roles=self.terms.roles, questions=self.clause_questions,
+                            question_form=form)
 
     def ingest(self, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexManager:
         self.__dict__["store"] = self.index.open(rebuild=rebuild, progress=progress)
@@ -101,7 +153,6 @@ class AssistantService:
         from retrieval.chain import build_chain
         from retrieval.hybrid import HybridRetriever
         from retrieval.lexical import BM25Index
-        from retrieval.structure import StructureResolver
         from retrieval.text import Tokenizer
 
         started = time.perf_counter()
@@ -110,12 +161,12 @@ class AssistantService:
         lexical = BM25Index(self.document.clauses, tokenizer)
         retriever = HybridRetriever(
             store=self.store, lexical=lexical, normaliser=self.normaliser,
-            clauses=self.clauses, structure=StructureResolver(self.clauses), unit_count=self.store._collection.count(),
+            clauses=self.clauses, structure=self.structure, unit_count=self.store._collection.count(),
             k=self.settings.top_k, dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
             question_weight=self.settings.question_weight, router=self.router, router_weight=self.settings.router_weight,
         )
         answerer = ExtractiveAnswerer(
-            self.clauses, tokenizer, load_answer_types(ANSWER_TYPES_FILE), read_source(self.settings.corpus_file),
+            self.clauses, tokenizer, self.answer_types, self.source_text,
             Confidence(threshold=self.settings.not_found_threshold), k=self.settings.top_k, idf=lexical.idf,
         )
         self.retriever = retriever
@@ -126,8 +177,8 @@ class AssistantService:
 
             log.info("answers by LLM %s (%s), extractive fallback", self.mode, self.settings.llm_provider)
             return build_llm_chain(retriever, answerer, self.llm_model, self.mode, self.settings.llm_timeout_s,
-                                   verdicts=load_verdict_hook(self.clauses))
-        return build_chain(retriever, answerer)
+                                   verdicts=load_verdict_hook(self.checker))
+        return build_chain(retriever, answerer, self.checker)
 
     @cached_property
     def llm_model(self) -> Any:
@@ -151,7 +202,15 @@ class AssistantService:
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
         question = self.validate(question)
-        return self.chain.invoke({"question": question, "history": history or []})
+        return self.addressed(self.chain.invoke({"question": question, "history": history or []}))
+
+    def addressed(self, answer: Answer) -> Answer:
+        """The answer and its citations stamped with this notice's slug (slug + clause ID address a clause)."""
+        slug = self.pack.slug
+        answer.notice = slug
+        for citation in answer.citations:
+            citation.notice = slug
+        return answer
 
     def ask_stream(self, question: str, history: list[dict[str, str]] | None = None) -> Iterator[str | Answer]:
         """Text chunks as the LLM writes them, then the final, validated Answer (offline mode: only the Answer).
@@ -165,4 +224,5 @@ class AssistantService:
         from llm.chain import stream_chain
 
         inp = {"question": self.validate(question), "history": history or []}
-        yield from stream_chain(self.chain, inp, self.settings.llm_timeout_s)
+        for item in stream_chain(self.chain, inp, self.settings.llm_timeout_s):
+            yield item if isinstance(item, str) else self.addressed(item)

@@ -22,11 +22,17 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
-    corpus_file: Path = Field(ROOT / "corpus/sources/ndrc-2013-iot-pilot.txt", description="Notice source text")
-    terms_file: Path = Field(ROOT / "corpus/terms.yaml", description="Query term list from the notice's vocabulary")
-    questions_file: Path | None = Field(ROOT / "corpus/questions.yaml",
-                                        description="Questions each clause answers, indexed beside it; unset = none")
-    data_dir: Path = Field(ROOT / "data", description="Index, feedback DB and other run-time state (git-ignored)")
+    notices_dir: Path = Field(ROOT / "notices", description="Notice packs shipped with the app (read-only)")
+    default_notice: str | None = Field(
+        None, description="Slug of the notice that answers when a question names none; unset = notices/library.yaml's "
+        "default, or the only notice")
+    enrichments: bool = Field(
+        True, description="Use each pack's hand-written data (term list, indexed questions, rules); false = answer every "
+        "notice with the generic mechanisms only, as a notice added without such data is answered")
+    max_notices_in_memory: int = Field(8, ge=1, le=1000, description="Notices whose indexes stay loaded (LRU)")
+    max_notice_mb: float = Field(20.0, gt=0, le=200, description="Largest notice file staff may add (MB)")
+    data_dir: Path = Field(ROOT / "data", description="Index, feedback DB, added notices and other run-time state "
+                           "(git-ignored)")
     embedder: str = Field("e5-small", description="e5-small | sentence-transformers:<name-or-path>")
     embedding_cache: Path | None = Field(
         None, description="SQLite file of passage and question vectors that index rebuilds reuse; unset = "
@@ -85,6 +91,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def library_dir(self) -> Path:
+        """Notices staff added at run time (one folder per slug, versions inside)."""
+        return self.data_dir / "notices"
 
     @property
     def embedding_cache_file(self) -> Path:

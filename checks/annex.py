@@ -1,4 +1,7 @@
-"""The structure Annex 1 asks a plan to follow, read from the parsed notice (never copied into code)."""
+"""The structure a notice's outline annex asks a plan to follow, read from the parsed notice (never copied into code).
+
+Which annex that is, and which of its parts lists the aspects of a key project, is the pack's data (OutlineSpec).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,9 @@ import re
 from pydantic import BaseModel
 
 from corpus.models import Clause
+from corpus.packs import OutlineSpec
 from retrieval.documents import split_sentences
 
-ANNEX = "annex1"
-KEY_PROJECTS = "annex1.6"  # its children are the six aspects every key project must cover
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
 
 
@@ -43,8 +45,8 @@ def section(clause: Clause) -> Section:
                    short_title=clause.heading.rstrip("…"), heading_line=heading, guidance=guidance, parent=clause.parent, children=list(clause.children))
 
 
-def outline_sections(clauses: dict[str, Clause]) -> list[Section]:
-    """Every section under annex1 in reading order (annex1.1 … annex1.6.6)."""
+def outline_sections(clauses: dict[str, Clause], spec: OutlineSpec) -> list[Section]:
+    """Every section under the outline annex, in reading order."""
     out: list[Section] = []
 
     def walk(cid: str) -> None:
@@ -52,10 +54,10 @@ def outline_sections(clauses: dict[str, Clause]) -> list[Section]:
             out.append(section(clauses[child]))
             walk(child)
 
-    walk(ANNEX)
+    walk(spec.annex)
     return out
 
 
-def annex_title(clauses: dict[str, Clause]) -> str:
-    """The plan's title: the annex heading (国家物联网重大应用示范工程区域试点总体工作方案编制大纲) without 编制大纲."""
-    return clauses[ANNEX].heading.removesuffix("编制大纲")
+def annex_title(clauses: dict[str, Clause], spec: OutlineSpec) -> str:
+    """The plan's title: the outline annex's heading without 编制大纲 (…工作方案编制大纲 -> …工作方案)."""
+    return clauses[spec.annex].heading.removesuffix("编制大纲")

@@ -28,10 +28,10 @@ def verdict_tag(kind: str) -> str:
 class ChatChecker:
     """Turns a question's facts into verdicts and merges them into an answer."""
 
-    def __init__(self, clauses: dict[str, Clause], engine: RuleEngine | None = None,
+    def __init__(self, clauses: dict[str, Clause], engine: RuleEngine,
                  vocabulary: FactVocabulary | None = None) -> None:
         self.clauses = clauses
-        self.engine = engine or RuleEngine(clauses)
+        self.engine = engine
         self.vocabulary = vocabulary or load_vocabulary()
 
     def profiles(self, facts: QuestionFacts) -> list[ProjectProfile | SubmissionProfile]:

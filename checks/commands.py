@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from assistant.settings import Settings
-from corpus.models import Clause
 
 BAD_INPUT = 2
 
@@ -20,17 +19,29 @@ def add_parsers(sub: Any) -> None:  # argparse's _SubParsersAction is private
     check = sub.add_parser("check", help="check a project or submission profile (JSON) against the notice's rules")
     check.add_argument("profile", type=Path, help="PROFILE.json: a key project, or a provincial submission")
     check.add_argument("--json", action="store_true", help="print the verdicts as JSON")
-    outline = sub.add_parser("outline-check", help="compare a draft plan's headings with Annex 1")
+    outline = sub.add_parser("outline-check", help="compare a draft plan's headings with the notice's plan outline")
     outline.add_argument("draft", type=Path, help="the draft: .docx, .md or .txt")
     outline.add_argument("--json", action="store_true", help="print the report as JSON")
-    template = sub.add_parser("template", help="write an empty plan skeleton with Annex 1's headings and guidance")
+    template = sub.add_parser("template", help="write an empty plan skeleton with the outline's headings and guidance")
     template.add_argument("--out", type=Path, required=True, help="plan.docx or plan.md")
+    for command in (check, outline, template):
+        command.add_argument("--notice", default=None, help="the notice's slug (default: the default notice)")
 
 
-def _clauses(settings: Settings) -> dict[str, Clause]:
-    from corpus.loader import load_notice
+class FeatureOff(Exception):
+    """The notice has no data for this check; the message says which."""
 
-    return load_notice(settings.corpus_file).by_id()
+
+def _notice(settings: Settings, slug: str | None, feature: str) -> Any:
+    """The notice's service, if its pack has what the check needs (eligibility rules, a plan outline)."""
+    from assistant.library import NoticeLibrary
+
+    service = NoticeLibrary(settings).service(slug)
+    on = service.checker is not None if feature == "rules" else service.pack.meta.outline is not None
+    if not on:
+        what = "资格核对规则" if feature == "rules" else "方案大纲（outline）"
+        raise FeatureOff(f"通知“{service.pack.slug}”未配置{what}，此功能对该通知关闭。")
+    return service
 
 
 def _refuse(messages: list[str]) -> int:
@@ -40,7 +51,6 @@ def _refuse(messages: list[str]) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from checks.engine import RuleEngine
     from checks.profile import ProfileError, parse_profile_json
     from checks.report import verdicts_text
 
@@ -52,8 +62,12 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         profile = parse_profile_json(text)
     except ProfileError as exc:
         return _refuse(exc.messages)
-    clauses = _clauses(settings)
-    report = RuleEngine(clauses).check(profile)
+    try:
+        service = _notice(settings, args.notice, "rules")
+    except FeatureOff as exc:
+        return _refuse([str(exc)])
+    clauses = service.clauses
+    report = service.checker.engine.check(profile)
     if args.json:
         print(report.model_dump_json(indent=2))
     else:
@@ -67,15 +81,21 @@ def cmd_outline_check(args: argparse.Namespace, settings: Settings) -> int:
     from checks.report import verdicts_text
     from checks.uploads import MB, UploadError, UploadLimits
 
-    clauses = _clauses(settings)
     try:
-        report = OutlineChecker(clauses, limits=UploadLimits(max_bytes=int(settings.max_upload_mb * MB))).check_file(args.draft)
+        service = _notice(settings, args.notice, "outline")
+    except FeatureOff as exc:
+        return _refuse([str(exc)])
+    clauses = service.clauses
+    engine = service.checker.engine if service.checker is not None else None
+    limits = UploadLimits(max_bytes=int(settings.max_upload_mb * MB))
+    try:
+        report = OutlineChecker(clauses, service.pack.meta.outline, engine, limits).check_file(args.draft)
     except UploadError as exc:
         return _refuse([str(exc)])
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0
-    lines = [f"草稿：{report.file}", "", "对照附件1大纲："]
+    lines = [f"草稿：{report.file}", "", f"对照{clauses[service.pack.meta.outline.annex].marker}大纲："]
     for m in report.sections:
         lines.append(f"  {'✓' if m.heading else '✗'} {m.clause_id} {m.title}" + (f"  ←  {m.heading}" if m.heading else ""))
     for p in report.projects:
@@ -90,8 +110,9 @@ def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
     from checks.template import write_template
 
     try:
-        out = write_template(_clauses(settings), args.out)
-    except ValueError as exc:
+        service = _notice(settings, args.notice, "outline")
+        out = write_template(service.clauses, service.pack.meta.outline, args.out)
+    except (FeatureOff, ValueError) as exc:
         return _refuse([str(exc)])
     print(f"已写入方案模板：{out}")
     return 0

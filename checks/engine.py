@@ -1,4 +1,4 @@
-"""RuleEngine: evaluates rules/eligibility.yaml on a profile into verdicts that quote the notice."""
+"""RuleEngine: evaluates a notice's eligibility rules on a profile into verdicts that quote the notice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from checks.profile import Profile, ProjectProfile, SubmissionProfile
-from checks.rulebook import Condition, QuoteSpec, Rule, RuleBook, VerdictKind, load_rulebook
+from checks.rulebook import Condition, QuoteSpec, Rule, RuleBook, VerdictKind
 from corpus.models import Clause
 from retrieval.documents import split_sentences
 
@@ -70,9 +70,9 @@ def show(value: Any) -> str:
 class RuleEngine:
     """Evaluates every rule of a RuleBook; quotes are resolved once, against the parsed notice."""
 
-    def __init__(self, clauses: dict[str, Clause], rulebook: RuleBook | None = None) -> None:
+    def __init__(self, clauses: dict[str, Clause], rulebook: RuleBook) -> None:
         self.clauses = clauses
-        self.rulebook = rulebook or load_rulebook()
+        self.rulebook = rulebook
         self._quotes: dict[tuple[str, str], str] = {}
         for rule in self.rulebook.rules:
             for spec in [rule.quote] + [c.quote for c in rule.cases if c.quote]:

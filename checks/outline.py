@@ -12,12 +12,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from checks.annex import ANNEX, KEY_PROJECTS, Section, annex_title, outline_sections
+from checks.annex import Section, annex_title, outline_sections
 from checks.drafts import Heading, read_headings
 from checks.engine import RuleEngine, Verdict, VerdictKind, overall
 from checks.profile import SubmissionProfile
 from checks.uploads import UploadLimits
 from corpus.models import Clause
+from corpus.packs import OutlineSpec
 
 THRESHOLD = 0.6
 LEVEL_PENALTY = 0.15  # a heading one level off can still match, but loses to one at the right level
@@ -115,17 +116,19 @@ def _in_order(ids: list[str], matched: Matches) -> set[str]:
 class OutlineChecker:
     """Checks drafts against Annex 1 as parsed from the notice."""
 
-    def __init__(self, clauses: dict[str, Clause], engine: RuleEngine | None = None,
+    def __init__(self, clauses: dict[str, Clause], spec: OutlineSpec, engine: RuleEngine | None = None,
                  limits: UploadLimits | None = None) -> None:
         self.clauses = clauses
-        self.engine = engine or RuleEngine(clauses)
+        self.spec = spec
+        self.key_projects = spec.key_projects
+        self.engine = engine  # the notice's rules, when it has any: a count of key projects is checked by them
         self.limits = limits
-        self.sections = {s.id: s for s in outline_sections(clauses)}
-        self.tops = [s for s in self.sections.values() if s.parent == ANNEX]
-        self.aspects = [self.sections[c] for c in self.sections[KEY_PROJECTS].children]
+        self.sections = {s.id: s for s in outline_sections(clauses, spec)}
+        self.tops = [s for s in self.sections.values() if s.parent == self.spec.annex]
+        self.aspects = [self.sections[c] for c in self.sections[self.key_projects].children]
         # 第六部分's children are per-project aspects, checked project by project, not as sub-items.
-        self.subs_of = {s.id: [self.sections[c] for c in s.children] for s in self.tops if s.id != KEY_PROJECTS}
-        self.title = annex_title(clauses)
+        self.subs_of = {s.id: [self.sections[c] for c in s.children] for s in self.tops if s.id != self.key_projects}
+        self.title = annex_title(clauses, spec)
 
     def check_file(self, path: Path) -> OutlineReport:
         return self.check(read_headings(path, self.limits), Path(path).name)
@@ -133,18 +136,18 @@ class OutlineChecker:
     def check(self, headings: list[Heading], name: str = "") -> OutlineReport:
         body = [h for h in headings if not self._is_title(h, headings)]
         tops, subs, spans = self._match(body)
-        project_span = spans.get(KEY_PROJECTS, [])
+        project_span = spans.get(self.key_projects, [])
         findings = self._missing(tops, subs)
         findings += self._order([s.id for s in self.tops], tops)
         for group in self.subs_of.values():
             findings += self._order([s.id for s in group], subs)
         matched = {m[0].position for m in [*tops.values(), *subs.values()]} | {h.position for h in project_span}
         findings += [self._extra(h, spans) for h in body if h.position not in matched]
-        projects, project_findings = self._projects(tops.get(KEY_PROJECTS), project_span)
+        projects, project_findings = self._projects(tops.get(self.key_projects), project_span)
         findings += project_findings
         matches = [SectionMatch(clause_id=s.id, title=s.title, heading=m[0].text if m else None,
                                 score=m[1] if m else 0.0, position=m[0].position if m else None)
-                   for s in self.sections.values() if s.parent != KEY_PROJECTS
+                   for s in self.sections.values() if s.parent != self.key_projects
                    for m in [tops.get(s.id) or subs.get(s.id)]]
         return OutlineReport(file=name, overall=overall(findings) if findings else "pass", findings=findings,
                              sections=matches, projects=projects)
@@ -156,7 +159,7 @@ class OutlineChecker:
         adjust = {(h.position, s.id): -LEVEL_PENALTY for h in body for s in self.tops if h.level > top_level}
         tops = _assign(body, self.tops, adjust)
         spans = self._spans(tops, body)
-        taken = {h.position for h in spans.get(KEY_PROJECTS, [])} | {m[0].position for m in tops.values()}
+        taken = {h.position for h in spans.get(self.key_projects, [])} | {m[0].position for m in tops.values()}
         rest = [h for h in body if h.position not in taken]
         adjust = {}
         for parent, group in self.subs_of.items():
@@ -216,8 +219,8 @@ class OutlineChecker:
         return out
 
     def _extra(self, h: Heading, spans: dict[str, list[Heading]]) -> Verdict:
-        within = next((sid for sid, hs in spans.items() if any(x.position == h.position for x in hs)), ANNEX)
-        where = f"（位于{self._label(within)}之下）" if within != ANNEX else ""
+        within = next((sid for sid, hs in spans.items() if any(x.position == h.position for x in hs)), self.spec.annex)
+        where = f"（位于{self._label(within)}之下）" if within != self.spec.annex else ""
         return self._finding("extra_section", within, "needs_review",
                              f"“{h.text}”{where}不在附件1大纲中：可能是多出的章节，或标题与大纲差异较大，请人工确认。")
 
@@ -237,11 +240,11 @@ class OutlineChecker:
             elif "项目" in h.text or h.level < aspect_level:
                 projects.append((h.text, []))
             else:
-                extras.append(self._finding("extra_section", KEY_PROJECTS, "needs_review",
+                extras.append(self._finding("extra_section", self.key_projects, "needs_review",
                                             f"“{h.text}”不属于重点项目实施方案的6个方面，请人工确认。"))
         if not projects:
-            return [], [self._finding("no_key_projects", KEY_PROJECTS, "fail",
-                                      f"{self._label(KEY_PROJECTS)}下没有找到任何重点项目实施方案。")]
+            return [], [self._finding("no_key_projects", self.key_projects, "fail",
+                                      f"{self._label(self.key_projects)}下没有找到任何重点项目实施方案。")]
         coverage, findings = [], []
         for title, found in projects:
             missing = [a for a in self.aspects if a.id not in found]
@@ -249,8 +252,10 @@ class OutlineChecker:
                                             aspects_missing=[a.heading_line for a in missing]))
             findings += [self._finding("project_aspect", a.id, "fail", f"重点项目“{title}”缺少{self._label(a.id)}。")
                          for a in missing]
-        count = [v for v in self.engine.verdicts(SubmissionProfile(key_project_count=len(projects)), only_present=True)
-                 if v.verdict != "pass"]  # more than 8 key projects: the submission rule of notice.4.1
+        # Too many key projects: the notice's submission rule, when it has rules.
+        count = [] if self.engine is None else [
+            v for v in self.engine.verdicts(SubmissionProfile(key_project_count=len(projects)), only_present=True)
+            if v.verdict != "pass"]
         return coverage, findings + extras + count
 
     def _aspect(self, h: Heading) -> str | None:

@@ -1,4 +1,5 @@
-"""The schema of rules/eligibility.yaml, validated on load so a typo in a rule fails at start-up, not in use."""
+"""The schema of a notice's eligibility rules (notices/<slug>/eligibility.yaml), validated on load so a typo in a
+rule fails at start-up, not in use."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from checks.profile import ProjectProfile, SubmissionProfile
-
-RULES_FILE = Path(__file__).resolve().parent.parent / "rules/eligibility.yaml"
 
 VerdictKind = Literal["pass", "fail", "needs_review", "missing_info"]
 PROFILES = {"project": ProjectProfile, "submission": SubmissionProfile}
@@ -122,6 +121,6 @@ class RuleBook(BaseModel):
 
 
 @lru_cache(maxsize=4)
-def load_rulebook(path: Path = RULES_FILE) -> RuleBook:
+def load_rulebook(path: Path) -> RuleBook:
     with open(path, encoding="utf-8") as fh:
         return RuleBook.model_validate(yaml.safe_load(fh) or {})

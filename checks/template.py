@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from checks.annex import ANNEX, KEY_PROJECTS, annex_title, outline_sections
+from checks.annex import annex_title, outline_sections
 from corpus.models import Clause
+from corpus.packs import OutlineSpec
 
 PROJECT_PLACEHOLDER = "重点项目一：（项目名称）"
 GUIDANCE_PREFIX = "编写要求"
@@ -22,14 +23,14 @@ class Block(BaseModel):
     guidance: bool = False
 
 
-def skeleton(clauses: dict[str, Clause]) -> list[Block]:
+def skeleton(clauses: dict[str, Clause], spec: OutlineSpec) -> list[Block]:
     """The plan as blocks: title, sections, sub-items, and one placeholder key project with its six aspects."""
-    sections = outline_sections(clauses)
-    blocks = [Block(text=annex_title(clauses), level=0)]
+    sections = outline_sections(clauses, spec)
+    blocks = [Block(text=annex_title(clauses, spec), level=0)]
     for s in sections:
-        depth = 1 if s.parent == ANNEX else 2
-        if s.parent == KEY_PROJECTS:
-            if s.id == clauses[KEY_PROJECTS].children[0]:
+        depth = 1 if s.parent == spec.annex else 2
+        if s.parent == spec.key_projects:
+            if s.id == clauses[spec.key_projects].children[0]:
                 blocks.append(Block(text=PROJECT_PLACEHOLDER, level=2))
             depth = 3
         blocks.append(Block(text=s.heading_line, level=depth))
@@ -40,14 +41,14 @@ def skeleton(clauses: dict[str, Clause]) -> list[Block]:
     return blocks
 
 
-def write_template(clauses: dict[str, Clause], out: Path) -> Path:
+def write_template(clauses: dict[str, Clause], spec: OutlineSpec, out: Path) -> Path:
     """Writes the skeleton as .docx or .md, chosen by the file extension."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".docx", ".md"):
         raise ValueError(f"模板只能保存为 .docx 或 .md，收到“{out.suffix or '无扩展名'}”。")
     out.parent.mkdir(parents=True, exist_ok=True)
-    blocks = skeleton(clauses)
+    blocks = skeleton(clauses, spec)
     if suffix == ".md":
         out.write_text(_markdown(blocks), encoding="utf-8")
     else:

@@ -18,6 +18,9 @@ class GoldItem(BaseModel):
     question: str
     history: list[dict[str, str]] = []
     expected_citations: list[str] = []
+    # For a notice whose clause IDs the writer did not know: groups of '|'-separated verbatim strings,
+    # each of which a cited quote must contain. An empty expected_citations means "not judged by ID".
+    expected_evidence: list[str] = []
     must_include: list[str] = []
     must_not_include: list[str] = []
     answerable: bool = True
@@ -49,6 +52,27 @@ def first_hit_rank(item: GoldItem, ranked: list[str]) -> int | None:
     return None
 
 
+def evidence_found(group: str, text: str) -> bool:
+    """A group 'a|b' is found when the text contains a or b (whitespace and width ignored)."""
+    norm = normalise(text)
+    return any(normalise(alt) in norm for alt in group.split("|") if alt.strip())
+
+
+def subtree_text(cid: str, clause_text: dict[str, str]) -> str:
+    """A clause's text with its descendants' (a heading's answer lists its parts)."""
+    return " ".join(text for other, text in clause_text.items() if is_within(other, cid))
+
+
+def first_evidence_rank(groups: list[str], ranked: list[str], clause_text: dict[str, str]) -> int | None:
+    """1-based rank at which every evidence group is in the text of the top-r retrieved clauses."""
+    seen = ""
+    for r, cid in enumerate(ranked, 1):
+        seen += " " + subtree_text(cid, clause_text)
+        if all(evidence_found(g, seen) for g in groups):
+            return r
+    return None
+
+
 class ItemResult(BaseModel):
     id: str
     question: str
@@ -60,6 +84,8 @@ class ItemResult(BaseModel):
     retrieved: list[str]
     latency_ms: float
     hit_rank: int | None = None
+    evidence_rank: int | None = None
+    evidence_recall: float | None = None
     citation_precision: float | None = None
     citation_recall: float | None = None
     facts: float | None = None
@@ -83,13 +109,18 @@ def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], 
     if expected:
         res.hit_rank = first_hit_rank(item, retrieved) if item.answerable else None
         res.citation_recall = sum(group_cited(g, cited) for g in expected) / len(expected)
+    if item.expected_evidence:
+        quotes = " ".join(c.get("quote", "") for c in citations)
+        res.evidence_rank = first_evidence_rank(item.expected_evidence, retrieved, clause_text) if item.answerable else None
+        res.evidence_recall = sum(evidence_found(g, quotes) for g in item.expected_evidence) / len(item.expected_evidence)
     if cited and (expected or item.answerable):
         relevant = [c for c in cited if any(is_within(c, a) or is_within(a, c) for g in expected for a in g.split("|"))]
         res.citation_precision = len(relevant) / len(cited)
     if item.must_include:
         res.facts = sum(group_included(g, answer) for g in item.must_include) / len(item.must_include)
     res.correct = res.status_ok and res.forbidden_absent and (
-        not item.answerable or ((res.facts in (None, 1.0)) and (res.citation_recall in (None, 1.0)))
+        not item.answerable or ((res.facts in (None, 1.0)) and (res.citation_recall in (None, 1.0))
+                                and (res.evidence_recall in (None, 1.0)))
     )
     return res
 
@@ -106,9 +137,15 @@ def percentile(values: list[float], p: float) -> float:
     return round(ordered[idx], 2)
 
 
+def _hit(ranks: list[int | None], k: int, n: int) -> float:
+    return round(sum(1 for r in ranks if r is not None and r <= k) / (n or 1), 4)
+
+
 def aggregate(results: list[ItemResult]) -> dict[str, float | int | None]:
-    answerable = [r for r in results if r.answerable and r.citation_recall is not None]
-    ranks = [r.hit_rank for r in answerable]
+    # Judged by clause ID where the item gives IDs, else by evidence strings.
+    answerable = [r for r in results if r.answerable and (r.citation_recall is not None or r.evidence_recall is not None)]
+    ranks = [r.hit_rank if r.citation_recall is not None else r.evidence_rank for r in answerable]
+    by_evidence = [r.evidence_rank for r in results if r.answerable and r.evidence_recall is not None]
     refused = [r for r in results if r.status == "not_found"]
     unanswerable = [r for r in results if not r.answerable]
     all_citations = [c for r in results for c in r.citations]
@@ -124,6 +161,8 @@ def aggregate(results: list[ItemResult]) -> dict[str, float | int | None]:
         "citation_recall": _mean([r.citation_recall for r in results if r.answerable and r.citation_recall is not None]),
         "facts": _mean([r.facts for r in results if r.facts is not None]),
         "answer_accuracy": _mean([1.0 if r.correct else 0.0 for r in results]),
+        **({f"evidence_hit@{k}": _hit(by_evidence, k, len(by_evidence)) for k in (1, 3, 5)} if by_evidence else {}),
+        "evidence_recall": _mean([r.evidence_recall for r in results if r.answerable and r.evidence_recall is not None]),
         "refusal_precision": round(sum(not r.answerable for r in refused) / len(refused), 4) if refused else 1.0,
         "refusal_recall": round(sum(r.status == "not_found" for r in unanswerable) / len(unanswerable), 4) if unanswerable else 1.0,
         "quote_fidelity": round(sum(r.quotes_verbatim for r in results) / len(all_citations), 4) if all_citations else 1.0,

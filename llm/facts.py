@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from corpus.models import Clause
 from retrieval.answer import Answer
 
 log = logging.getLogger(__name__)
@@ -49,13 +48,10 @@ class VerdictHook:
         return answer if self.checker is None else self.checker.merge(question, answer)
 
 
-def load_verdict_hook(clauses: dict[str, Clause]) -> VerdictHook:
-    """The hook backed by checks.chat.ChatChecker, or a no-op one when the rules engine cannot be loaded."""
-    try:
-        from checks.chat import ChatChecker
-        from checks.engine import VERDICT_LABELS
-
-        return VerdictHook(ChatChecker(clauses), dict(VERDICT_LABELS))
-    except Exception as exc:  # noqa: BLE001 - optional here: answer without verdicts rather than not at all
-        log.warning("rules engine unavailable (%s); LLM answers get no verdict facts", type(exc).__name__)
+def load_verdict_hook(checker: Any) -> VerdictHook:
+    """The hook backed by the notice's checks.chat.ChatChecker, or a no-op one for a notice without rules."""
+    if checker is None:
         return VerdictHook()
+    from checks.engine import VERDICT_LABELS
+
+    return VerdictHook(checker, dict(VERDICT_LABELS))

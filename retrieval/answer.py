@@ -34,6 +34,7 @@ _CONTENT_INTENT = re.compile(r"内容|填|栏目|包括|包含|要求|格式|模
 class Citation(BaseModel):
     id: str
     label: str
+    notice: str | None = Field(None, description="The notice's slug: notice + id address the clause in the library")
     quote: str = Field(description="Verbatim substring of the clause's text")
     start: int = Field(description="Offset of the quote in the clause's normalised text")
     end: int
@@ -54,6 +55,7 @@ class Answer(BaseModel):
     retrieved: list[RetrievedClause] = []
     timings_ms: dict[str, float] = {}
     mode: str = Field("extractive", description="Who wrote the answer text: extractive, or the LLM model name")
+    notice: str | None = Field(None, description="The slug of the notice that answered")
 
 
 class AnswerType(BaseModel):

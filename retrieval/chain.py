@@ -7,7 +7,6 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from checks.chat import ChatChecker
 from corpus.models import Clause
 from retrieval.answer import Answer, ExtractiveAnswerer
 from retrieval.followup import Turn, cited_markers, condense, is_elliptic, last_user_question, refers_back
@@ -41,9 +40,11 @@ def standalone_turn(question: str, history: list[Turn], retriever: HybridRetriev
     return condense(question, history), scope
 
 
-def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Runnable[dict[str, Any], Answer]:
+def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer,
+                checker: Any = None) -> Runnable[dict[str, Any], Answer]:
+    """checker: a checks.chat.ChatChecker for a notice with eligibility rules (verdicts on facts the question
+    states), or None."""
     markers = {c.marker: c for c in retriever.clauses.values()}
-    checker = ChatChecker(retriever.clauses)  # verdicts on facts the question states (rules/eligibility.yaml)
 
     def prepare(inp: dict[str, Any]) -> dict[str, Any]:
         history = [Turn.model_validate(t) for t in inp.get("history") or []]
@@ -55,7 +56,9 @@ def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> Run
         return {**state, "result": result, "t1": time.perf_counter()}
 
     def answer(state: dict[str, Any]) -> Answer:
-        ans = checker.merge(state["question"], answerer.answer(state["question"], state["result"], state["query"]))
+        ans = answerer.answer(state["question"], state["result"], state["query"])
+        if checker is not None:
+            ans = checker.merge(state["question"], ans)
         t2 = time.perf_counter()
         ans.timings_ms = {
             "retrieve": round((state["t1"] - state["t0"]) * 1000, 2),

@@ -22,11 +22,10 @@ _ENGLISH_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\b")
 # "last" alone is too common ("last year"): only with the noun it counts.
 _ENGLISH_LAST = re.compile(r"\blast\s+(one|aspect|part|section|item|point|principle|category)\b")
 _ENGLISH_NUMBERED = re.compile(r"\b(section|part|chapter|item|point|aspect|principle|category)\s+(\d{1,2})\b")
+# An article, chapter or section cited by its own number (第十二条, 第三章): regulations number them as written.
+_CITED = re.compile(r"第\s*([一二三四五六七八九十百零]{1,6}|\d{1,3})\s*(条|章|节)")
+_SUB_UNITS = ("项", "款", "点", "个")  # 第十二条第一项: counted within the article
 _LAST = re.compile(r"最后(?:一)?\s*(部分|条|项|个|点|小节|节|方面|类|章|段|款)")
-# Words that name a whole document part rather than a clause heading.
-# The plan itself (总体工作方案) is written to the outline, so its parts are the outline's parts.
-_ROOT_ALIASES = {"annex1": ("大纲", "附件1", "附件一", "编制大纲", "outline", "工作方案", "总体方案", "overall plan", "work plan"),
-                 "notice": ("通知", "正文")}
 
 
 class Ordinal(NamedTuple):
@@ -50,6 +49,13 @@ def ordinal_of(question: str) -> int | None:
     return found[0].n if found else None
 
 
+def _cited_key(m: re.Match[str]) -> tuple[str, int] | None:
+    try:
+        return m.group(2), chinese_numeral(m.group(1))
+    except ValueError:
+        return None
+
+
 HEAD_CHARS = 4  # a Chinese noun phrase ends in its head: 实施方案 names 重点项目实施方案
 
 
@@ -60,13 +66,24 @@ def _names(question: str, heading: str) -> bool:
 class StructureResolver:
     """Finds the clause a positional reference points to."""
 
-    def __init__(self, clauses: dict[str, Clause]) -> None:
+    def __init__(self, clauses: dict[str, Clause], part_aliases: dict[str, list[str]] | None = None) -> None:
         self.clauses = clauses
+        # Words that name a whole part rather than a clause heading (the term lists' ``parts``).
+        self.part_aliases = {root: [fold(w) for w in words] for root, words in (part_aliases or {}).items()
+                             if root == "notice" or root in clauses}
         self._roots = {"notice": [c.id for c in clauses.values() if c.id.startswith("notice.") and c.id.count(".") == 1
                                   and c.id.split(".")[1].isdigit()]}
         for cid, c in clauses.items():
             if c.level == 0:
                 self._roots[cid] = c.children
+        # (unit, number) -> clauses whose citation marker ends with it (正文 第十二条 -> ("条", 12)).
+        self._cited: dict[tuple[str, int], list[str]] = {}
+        for cid, c in clauses.items():
+            found = list(_CITED.finditer(c.marker))
+            if found and found[-1].end() == len(c.marker.rstrip()):
+                key = _cited_key(found[-1])
+                if key is not None:
+                    self._cited.setdefault(key, []).append(cid)
 
     def scope_of(self, question: str) -> str | None:
         """The deepest clause with children whose heading (or a root alias) the question names."""
@@ -74,7 +91,7 @@ class StructureResolver:
         named = [c for c in self.clauses.values() if c.children and len(c.heading) >= 2 and _names(q, fold(c.heading))]
         if named:
             return max(named, key=lambda c: (c.level, len(c.heading))).id
-        for root, aliases in _ROOT_ALIASES.items():
+        for root, aliases in self.part_aliases.items():
             if any(a in q for a in aliases):
                 return root
         annex = self.annex_named(q)  # "section 6 of annex 1"
@@ -84,6 +101,10 @@ class StructureResolver:
         refs = ordinals_of(question)
         if not refs:
             return self.annex_named(question)
+        cited = self.cited(question)
+        if cited is not None:
+            inner = next((r for r in refs if r.unit in _SUB_UNITS), None)
+            return (self._nth(cited, inner.n) if inner else None) or cited
         scope = self.scope_of(question) or context_scope
         if scope is None:
             return None
@@ -100,6 +121,17 @@ class StructureResolver:
             if node is None:
                 return None
         return node
+
+    def cited(self, question: str) -> str | None:
+        """The clause a question cites by its own number (第十二条 -> the article numbered so), if the notice has one;
+        within a named annex when the question names one."""
+        for m in _CITED.finditer(fold(question)):
+            hits = self._cited.get(_cited_key(m) or ("", 0), [])
+            if hits:
+                annex = self.annex_named(question)
+                within = [h for h in hits if annex and (h == annex or h.startswith(annex + "."))]
+                return (within or hits)[0]
+        return None
 
     def _children(self, cid: str) -> list[str]:
         return self._roots.get(cid) or (self.clauses[cid].children if cid in self.clauses else [])

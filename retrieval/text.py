@@ -30,18 +30,47 @@ class Expansion(BaseModel):
 
 
 class TermList(BaseModel):
-    """The term list in corpus/terms.yaml: notice vocabulary, synonyms, stopwords."""
+    """A term list: vocabulary, synonyms, English glossary, words for parts, stopwords.
+
+    The generic lexicon (corpus/lexicon.yaml) holds for every notice; a notice's pack may add its own
+    (notices/<slug>/terms.yaml). ``merged`` puts the pack's entries first.
+    """
 
     keep: list[str] = []
     expansions: list[Expansion] = []
     english: dict[str, list[str]] = {}
     roles: dict[str, str] = {}
+    parts: dict[str, list[str]] = {}  # clause ID -> words users use for that whole part (大纲 for an annex)
     stopwords: list[str] = []
 
     @classmethod
     def load(cls, path: Path) -> TermList:
         with open(path, encoding="utf-8") as fh:
             return cls.model_validate(yaml.safe_load(fh) or {})
+
+    @classmethod
+    def load_all(cls, paths: list[Path]) -> TermList:
+        """The term lists at paths, merged in order: earlier entries first, later keys do not override."""
+        merged = cls()
+        for path in paths:
+            merged = merged.merged(cls.load(path))
+        return merged
+
+    def merged(self, other: TermList) -> TermList:
+        """This list's entries, then the other's that it does not already have."""
+        return TermList(
+            keep=list(dict.fromkeys(self.keep + other.keep)),
+            expansions=self.expansions + [e for e in other.expansions if e not in self.expansions],
+            english=_first_wins(self.english, other.english),
+            roles=_first_wins(self.roles, other.roles),
+            parts=_first_wins(self.parts, other.parts),
+            stopwords=list(dict.fromkeys(self.stopwords + other.stopwords)),
+        )
+
+
+def _first_wins(first: dict, second: dict) -> dict:
+    """first's keys in its order, then second's new keys: a pack's entry outranks the generic one."""
+    return {**first, **{k: v for k, v in second.items() if k not in first}}
 
 
 def fold(text: str) -> str:

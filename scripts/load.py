@@ -94,7 +94,7 @@ def parse_events(body: str) -> tuple[str, str]:
 async def ask(client: httpx.AsyncClient, question: str, history: list[dict[str, str]], result: Result) -> None:
     started = time.perf_counter()
     try:
-        post = await client.post("gradio_api/call/ask", json={"data": [question, history]})
+        post = await client.post("gradio_api/call/ask", json={"data": [question, history, None]})
         if post.status_code != 200:
             result.fail(f"http {post.status_code}", post.text)
             return

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import ROOT, Settings
+from assistant.settings import Settings
+from tests.paths import FLAGSHIP, SOURCE
 
-SOURCE = ROOT / "corpus/sources/ndrc-2013-iot-pilot.txt"
 _CACHE_DIR = pytest.StashKey[str]()
 
 
@@ -46,6 +46,27 @@ def clauses():
     from corpus.loader import load_notice
 
     return load_notice(SOURCE).by_id()
+
+
+@pytest.fixture(scope="session")
+def flagship_pack():
+    from corpus.packs import load_pack
+
+    return load_pack(FLAGSHIP, shipped=True)
+
+
+@pytest.fixture(scope="session")
+def rulebook():
+    from checks.rulebook import load_rulebook
+
+    return load_rulebook(FLAGSHIP / "eligibility.yaml")
+
+
+@pytest.fixture(scope="session")
+def rule_engine(clauses, rulebook):
+    from checks.engine import RuleEngine
+
+    return RuleEngine(clauses, rulebook)
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,13 @@
-"""Every rule in rules/answer_types.yaml: what triggers it, and what evidence satisfies it."""
+"""Every answer type (rules/answer_types.yaml, generic, and the flagship pack's own): what triggers it, and what
+evidence satisfies it."""
 
 import pytest
 
 from assistant.service import ANSWER_TYPES_FILE
 from retrieval.answer import load_answer_types
+from tests.paths import FLAGSHIP
 
-TYPES = {t.name: t for t in load_answer_types(ANSWER_TYPES_FILE)}
+TYPES = {t.name: t for t in load_answer_types(ANSWER_TYPES_FILE) + load_answer_types(FLAGSHIP / "answer_types.yaml")}
 
 CASES = [
     # (type, question that asks for it, question that does not, evidence that answers it or None)
@@ -62,7 +64,8 @@ def test_english_words_match_whole_words_only():
 def test_small_talk_gets_the_help_message_not_citations(service, text):
     answer = service.ask(text)
     assert answer.status == "not_found" and not answer.citations
-    assert answer.answer == TYPES["small_talk"].message
+    message = next(t.message for t in service.answer_types if t.name == "small_talk")
+    assert answer.answer == message and service.pack.meta.title in message and "{" not in message
 
 
 def test_greeting_before_a_question_is_answered(service):

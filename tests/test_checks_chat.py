@@ -7,8 +7,8 @@ from retrieval.answer import Answer, Citation
 
 
 @pytest.fixture(scope="module")
-def checker(clauses):
-    return ChatChecker(clauses)
+def checker(clauses, rule_engine):
+    return ChatChecker(clauses, rule_engine)
 
 
 def cite(clauses, cid: str, quote: str) -> Citation:

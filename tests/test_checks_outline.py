@@ -32,8 +32,8 @@ ORDER = ["一", "二", "三", "四", "五", "六"]
 
 
 @pytest.fixture(scope="module")
-def checker(clauses):
-    return OutlineChecker(clauses)
+def checker(clauses, flagship_pack, rule_engine):
+    return OutlineChecker(clauses, flagship_pack.meta.outline, rule_engine)
 
 
 def write_docx(path: Path, headings: list[tuple[str, int]]) -> Path:
@@ -139,10 +139,10 @@ def test_fuzzy_heading_match(heading, target, match):
 
 # -- template ------------------------------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".docx", ".md"])
-def test_template_has_every_heading_and_guidance_and_passes_the_check(tmp_path, clauses, checker, suffix):
-    out = write_template(clauses, tmp_path / f"plan{suffix}")
-    texts = [b.text for b in skeleton(clauses)]
-    for s in outline_sections(clauses):
+def test_template_has_every_heading_and_guidance_and_passes_the_check(tmp_path, clauses, checker, suffix, flagship_pack):
+    out = write_template(clauses, flagship_pack.meta.outline, tmp_path / f"plan{suffix}")
+    texts = [b.text for b in skeleton(clauses, flagship_pack.meta.outline)]
+    for s in outline_sections(clauses, flagship_pack.meta.outline):
         assert s.heading_line in texts
         if s.guidance:
             assert any(s.guidance in t for t in texts)  # the clause's own words
@@ -155,9 +155,9 @@ def test_template_has_every_heading_and_guidance_and_passes_the_check(tmp_path, 
     assert report.overall == "pass", report.findings
 
 
-def test_template_refuses_other_formats(tmp_path, clauses):
+def test_template_refuses_other_formats(tmp_path, clauses, flagship_pack):
     with pytest.raises(ValueError, match=r"\.docx 或 \.md"):
-        write_template(clauses, tmp_path / "plan.pdf")
+        write_template(clauses, flagship_pack.meta.outline, tmp_path / "plan.pdf")
 
 
 # -- bad uploads -----------------------------------------------------------------------------

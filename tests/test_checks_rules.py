@@ -1,4 +1,4 @@
-"""Every rule of rules/eligibility.yaml, table-driven, with its boundaries; the rule file against the notice;
+"""Every rule of the flagship pack's eligibility.yaml, table-driven, with its boundaries; the rule file against the notice;
 and the profile's bad inputs."""
 
 import re
@@ -7,17 +7,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.settings import ROOT
 from checks.engine import QuoteNotFound, RuleEngine, overall
 from checks.profile import ProfileError, parse_profile, parse_profile_json
-from checks.rulebook import RULES_FILE, RuleBook, load_rulebook
+from checks.rulebook import RuleBook, load_rulebook
+from tests.paths import FLAGSHIP
+
+RULES_FILE = FLAGSHIP / "eligibility.yaml"
 
 SERVICE, INTEGRATION = "专业服务和增值服务", "技术集成应用"
 
 
 @pytest.fixture(scope="module")
-def engine(clauses):
-    return RuleEngine(clauses)
+def engine(rule_engine):
+    return rule_engine
 
 
 def verdict_of(engine, profile: dict, rule_id: str):
@@ -118,7 +120,7 @@ def test_rule(engine, clauses, rule_id, profile, expected):
 
 
 def test_every_rule_is_in_the_table_with_each_of_its_verdicts():
-    book = load_rulebook()
+    book = load_rulebook(RULES_FILE)
     tested = {(r, e) for r, _, e in CASES}
     for rule in book.rules:
         for kind in {c.verdict for c in rule.cases} | {rule.missing.verdict}:
@@ -156,7 +158,7 @@ def test_thresholds_and_quotes_come_from_the_notice(engine, clauses, rule_id, pr
 
 def test_domain_vocabulary_is_the_notice_list(clauses):
     listed = re.search(r"在(.+?)等领域", clauses["notice.1"].text).group(1).split("、")
-    assert load_rulebook().vocabulary["domains"] == listed
+    assert load_rulebook(RULES_FILE).vocabulary["domains"] == listed
 
 
 def test_overall_is_the_most_serious_verdict(engine):
@@ -241,6 +243,6 @@ def test_quote_keyword_missing_from_clause_fails_at_start_up(clauses):
 
 
 def test_rule_ids_are_unique_and_cite_known_clauses(clauses):
-    book = load_rulebook(ROOT / "rules/eligibility.yaml")
+    book = load_rulebook(RULES_FILE)
     assert len({r.id for r in book.rules}) == len(book.rules)
     assert all(c in clauses for r in book.rules for c in r.clause_ids)

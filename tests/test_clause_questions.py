@@ -1,11 +1,15 @@
-"""Questions each clause answers (corpus/questions.yaml): loaded strictly, embedded as queries, matched question to question."""
+"""Questions each clause answers (a pack's questions.yaml): loaded strictly, embedded as queries, matched question to question."""
+
+import shutil
 
 import numpy as np
 import pytest
 
 from assistant.service import AssistantService
 from corpus.loader import load_clause_questions
+from corpus.packs import load_pack
 from retrieval.documents import QUESTION
+from tests.paths import FLAGSHIP
 
 # Words the notice never uses for 以企业为主体 (notice.2.2.1).
 IDIOM = "到底谁来挑大梁、唱主角？"
@@ -46,20 +50,27 @@ def test_question_units_are_embedded_as_queries(service):
         assert np.dot(stored, as_query) > 0.999 and np.dot(stored, as_passage) < 0.999
 
 
-def _top(settings, question):
-    svc = AssistantService(settings)
+def _top(settings, pack, question):
+    svc = AssistantService(settings, pack)
     svc.ingest()
     assert svc.chain is not None
     return svc.retriever.rank(question).ranked[0].id
 
 
+def _flagship_with_questions(root, questions: str | None):
+    """A copy of the flagship pack whose questions.yaml is the given text (None: no indexed questions)."""
+    shutil.copytree(FLAGSHIP, root, ignore=shutil.ignore_patterns("questions.yaml"))
+    if questions is not None:
+        (root / "questions.yaml").write_text(questions, encoding="utf-8")
+    return load_pack(root)
+
+
 def test_a_question_unit_bridges_words_the_notice_never_uses(fresh_settings, tmp_path):
-    path = tmp_path / "q.yaml"
-    path.write_text(f"notice.2.2.1:\n  - {IDIOM}\nnotice.3.4:\n  - 投资规模有下限吗？\n", encoding="utf-8")
-    without = fresh_settings.model_copy(update={"questions_file": None})
-    with_question = fresh_settings.model_copy(update={"questions_file": path})
-    assert _top(without, IDIOM) != "notice.2.2.1"
-    assert _top(with_question, IDIOM) == "notice.2.2.1"
+    questions = f"notice.2.2.1:\n  - {IDIOM}\nnotice.3.4:\n  - 投资规模有下限吗？\n"
+    without = _flagship_with_questions(tmp_path / "without", None)
+    with_question = _flagship_with_questions(tmp_path / "with", questions)
+    assert _top(fresh_settings, without, IDIOM) != "notice.2.2.1"
+    assert _top(fresh_settings, with_question, IDIOM) == "notice.2.2.1"
 
 
 def test_no_eval_question_is_indexed_verbatim(service):

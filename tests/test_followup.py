@@ -1,7 +1,7 @@
 import pytest
 
 from retrieval.followup import Turn, condense, is_elliptic, refers_back
-from retrieval.structure import StructureResolver, ordinal_of
+from retrieval.structure import ordinal_of
 
 
 @pytest.mark.parametrize("q", ["那事业单位呢？", "那3000万呢", "截止到什么时候？", "what about universities?"])
@@ -34,7 +34,7 @@ def test_condense_prefixes_previous_question():
 
 
 def test_ordinals_and_scopes(service):
-    resolver = StructureResolver(service.clauses)
+    resolver = service.structure
     assert ordinal_of("第十一条") == 11 and ordinal_of("the third one") == 3
     assert resolver.resolve("大纲第五部分写什么") == "annex1.5"
     assert resolver.resolve("基本原则第一条是啥") == "notice.2.2.1"
@@ -60,11 +60,11 @@ def test_ordinals_and_scopes(service):
     ("in the overall plan, what goes in part 3?", None, "annex1.3"),  # a condensed follow-up: the current question's annex counts
 ])
 def test_nested_ordinals(service, question, context, expected):
-    assert StructureResolver(service.clauses).resolve(question, context) == expected
+    assert service.structure.resolve(question, context) == expected
 
 
 def test_dangling_ordinal_is_spelled_out(service):
-    resolver = StructureResolver(service.clauses)
+    resolver = service.structure
     assert resolver.dangling("第一类对承担企业有啥要求？") and not resolver.dangling("大纲第一部分写什么")
     spelled = resolver.spell_out("第一类对承担企业有啥要求？", "notice.2.3")
     assert spelled.startswith(service.clauses["notice.2.3.1"].heading) and "第一类" not in spelled

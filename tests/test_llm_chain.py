@@ -28,7 +28,7 @@ def collect(svc, question: str, history=None) -> tuple[list[str], Answer]:
 def assert_quotes_verbatim(answer: Answer, service) -> None:
     for c in answer.citations:
         assert service.clauses[c.id].text[c.start:c.end] == c.quote and c.quote
-        assert set(c.model_dump()) == {"id", "label", "quote", "start", "end"}
+        assert set(c.model_dump()) == {"id", "label", "notice", "quote", "start", "end"} and c.notice == service.pack.slug
 
 
 def test_good_answer_streams_then_validates(fake_llm_service, fresh_fake, service) -> None:
@@ -122,7 +122,7 @@ class ScriptedVerdicts(VerdictHook):
 
 
 def test_verdict_facts_are_given_with_their_clauses(service, fake_model, replies, monkeypatch, make_llm_service) -> None:
-    monkeypatch.setattr("llm.facts.load_verdict_hook", lambda clauses: ScriptedVerdicts())
+    monkeypatch.setattr("llm.facts.load_verdict_hook", lambda checker: ScriptedVerdicts())
     replies.queue.clear()
     fake_model.prompts.clear()
     svc = make_llm_service(service, fake_model)

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.settings import Settings
+from assistant.service import LEXICON_FILE
 from corpus.loader import load_notice
 from corpus.models import Clause
 from llm.chain import clean_condensed, fallback_kind
 from llm.provider import FALLBACK_NOTES, LLMFailure, classify
 from llm.validate import AnswerValidator, MarkerResolver, MarkerStreamer, split_claims, strip_thinking
 from retrieval.text import TermList, Tokenizer
+from tests.paths import FLAGSHIP, SOURCE
 
 GIVEN = ["notice.3", "notice.3.1", "notice.3.4", "annex2", "notice.header"]
 
 
 @pytest.fixture(scope="module")
 def clauses() -> dict[str, Clause]:
-    return load_notice(Settings().corpus_file).by_id()
+    return load_notice(SOURCE).by_id()
 
 
 @pytest.fixture(scope="module")
 def validator(clauses: dict[str, Clause]) -> AnswerValidator:
-    return AnswerValidator(clauses, Tokenizer(TermList.load(Settings().terms_file)))
+    return AnswerValidator(clauses, Tokenizer(TermList.load_all([FLAGSHIP / "terms.yaml", LEXICON_FILE])))
 
 
 def test_markers_after_the_full_stop_stay_with_their_sentence() -> None:

@@ -8,6 +8,7 @@ SIGKILL test runs the real, slow embedder, so that the kill surely lands mid-bui
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -24,6 +25,7 @@ from filelock import FileLock
 
 from assistant.service import AssistantService
 from assistant.settings import Settings
+from tests.paths import FLAGSHIP, SOURCE
 from tests.reliability_support import PY, ROOT, CachedEmbeddings, document_vectors, shim_env
 
 QUESTION = "单个项目投资规模有什么要求？"
@@ -56,12 +58,17 @@ def data_dir(tmp_path, base_index) -> Path:
     return data
 
 
+def index_root(data: Path) -> Path:
+    """Where the flagship notice's index lives under a data folder: one folder per notice and text version."""
+    return data / "index" / FLAGSHIP.name / hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
+
+
 def live_build(data: Path) -> Path:
-    return data / "index" / "builds" / (data / "index" / "CURRENT").read_text().strip()
+    return index_root(data) / "builds" / (index_root(data) / "CURRENT").read_text().strip()
 
 
 def builds(data: Path) -> list[str]:
-    return sorted(p.name for p in (data / "index" / "builds").iterdir())
+    return sorted(p.name for p in (index_root(data) / "builds").iterdir())
 
 
 # -- the faults ---------------------------------------------------------------------------
@@ -99,7 +106,7 @@ def garbage_manifest(data: Path) -> None:
 
 
 def garbage_pointer(data: Path) -> None:
-    (data / "index" / "CURRENT").write_bytes(b"\xff\xfe garbage \x00")
+    (index_root(data) / "CURRENT").write_bytes(b"\xff\xfe garbage \x00")
 
 
 FAULTS = {
@@ -153,7 +160,7 @@ def test_two_ingest_rebuilds_at_once_are_serialised_by_the_lock(tmp_path, data_d
     env = shim_env(tmp_path / "shim", vectors, embed_delay="0.2", embed_log=str(batch_log))
     env["DATA_DIR"] = str(data_dir)
     # Each its own embedding cache: otherwise the second build finds every vector the first one made.
-    procs = [subprocess.Popen([PY, "app.py", "ingest", "--rebuild"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    procs = [subprocess.Popen([PY, "app.py", "ingest", "--rebuild", "--notice", FLAGSHIP.name], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               env={**env, "EMBEDDING_CACHE": str(tmp_path / f"cache{n}.sqlite")}, text=True)
              for n in range(2)]
     outs = [p.communicate(timeout=240) for p in procs]
@@ -181,12 +188,12 @@ def test_two_ingest_rebuilds_at_once_are_serialised_by_the_lock(tmp_path, data_d
 
 # -- SIGKILL mid-build ---------------------------------------------------------------------
 def test_ingest_killed_mid_build_leaves_the_previous_index_usable(tmp_path, data_dir, service, vectors):
-    before = (data_dir / "index" / "CURRENT").read_text()
+    before = (index_root(data_dir) / "CURRENT").read_text()
     live = live_build(data_dir).name
     stderr_file = tmp_path / "ingest.err"
     env = {**os.environ, "DATA_DIR": str(data_dir)}  # the real (slow) embedder
     with open(stderr_file, "w") as err:
-        proc = subprocess.Popen([PY, "app.py", "ingest", "--rebuild"], cwd=ROOT, env=env,
+        proc = subprocess.Popen([PY, "app.py", "ingest", "--rebuild", "--notice", FLAGSHIP.name], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=err)
         try:
             deadline = time.monotonic() + 120
@@ -203,9 +210,9 @@ def test_ingest_killed_mid_build_leaves_the_previous_index_usable(tmp_path, data
     assert proc.returncode == -signal.SIGKILL
     leftovers = [b for b in builds(data_dir) if b.startswith(".tmp-")]
     assert leftovers, "the kill landed mid-build: its temporary folder is still there"
-    assert (data_dir / "index" / "CURRENT").read_text() == before
+    assert (index_root(data_dir) / "CURRENT").read_text() == before
 
-    with FileLock(str(data_dir / "index" / ".build.lock"), timeout=5):
+    with FileLock(str(index_root(data_dir) / ".build.lock"), timeout=5):
         pass  # the dead process's lock is released
     svc = make_service(data_dir, service, vectors)
     assert svc.ask(QUESTION).citations[0].id == "notice.3.4"

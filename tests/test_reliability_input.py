@@ -169,11 +169,11 @@ def api_call(url: str, payload: object) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        ({"data": [None, []]}, "问题应为文字"),
-        ({"data": [12345, []]}, "问题应为文字"),
-        ({"data": ["\ud83d\ude00\ud83c\udf89", []]}, NO_TEXT),  # emoji as JSON surrogate pairs
-        ({"data": ["\udcff\udcfe", []]}, ENCODING),  # lone surrogates: what invalid UTF-8 decodes to
-        ({"data": ["", []]}, EMPTY),
+        ({"data": [None, [], None]}, "问题应为文字"),
+        ({"data": [12345, [], None]}, "问题应为文字"),
+        ({"data": ["\ud83d\ude00\ud83c\udf89", [], None]}, NO_TEXT),  # emoji as JSON surrogate pairs
+        ({"data": ["\udcff\udcfe", [], None]}, ENCODING),  # lone surrogates: what invalid UTF-8 decodes to
+        ({"data": ["", [], None]}, EMPTY),
     ],
 )
 def test_raw_http_api_gives_the_message_in_the_event_stream(web_app, payload, expected):

@@ -88,11 +88,11 @@ def test_index_is_rebuilt_when_passage_texts_change_but_not_their_number(fresh_s
 def test_deleted_or_corrupt_index_is_rebuilt(fresh_settings):
     svc = AssistantService(fresh_settings)
     svc.ingest()
-    shutil.rmtree(fresh_settings.index_dir / "builds")
+    shutil.rmtree(svc.index.root / "builds")
     again = AssistantService(fresh_settings)
     again.ingest()
     assert again.index.last_build_seconds is not None
-    (fresh_settings.index_dir / "CURRENT").write_text("../../etc\n")
+    (svc.index.root / "CURRENT").write_text("../../etc\n")
     third = AssistantService(fresh_settings)
     assert third.ask("投资规模").citations[0].id == "notice.3.4"
 
@@ -100,16 +100,16 @@ def test_deleted_or_corrupt_index_is_rebuilt(fresh_settings):
 def test_failed_build_keeps_the_previous_index(fresh_settings):
     svc = AssistantService(fresh_settings)
     svc.ingest()
-    before = (fresh_settings.index_dir / "CURRENT").read_text()
+    before = (svc.index.root / "CURRENT").read_text()
 
     def explode(done, total):
         raise KeyboardInterrupt("killed mid-build")
 
-    manager = IndexManager(fresh_settings.index_dir, svc.document, svc.embeddings)
+    manager = IndexManager(svc.index.root, svc.document, svc.embeddings, svc.index.collection)
     with pytest.raises(KeyboardInterrupt):
         manager.open(rebuild=True, progress=explode)
-    assert (fresh_settings.index_dir / "CURRENT").read_text() == before
-    assert not [p for p in (fresh_settings.index_dir / "builds").iterdir() if p.name.startswith(".tmp-")]
+    assert (svc.index.root / "CURRENT").read_text() == before
+    assert not [p for p in (svc.index.root / "builds").iterdir() if p.name.startswith(".tmp-")]
     assert AssistantService(fresh_settings).ask("投资规模").citations[0].id == "notice.3.4"
 
 

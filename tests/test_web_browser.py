@@ -1,5 +1,5 @@
 """The web chat in a real browser (Chromium via Playwright): streaming, citation cards, the notice
-view, feedback into SQLite, follow-up questions and HTML injection.
+view, feedback into SQLite, follow-up questions, HTML injection and switching notices.
 
 Needs /usr/bin/chromium (apt-get install -y chromium chromium-driver fonts-noto-cjk).
 Writes artifacts/chat.png, artifacts/notice.png and artifacts/ttft.txt.
@@ -72,13 +72,13 @@ def finished_count(pg) -> int:
     return pg.locator(FINISHED).count()
 
 
-def ask(pg, question: str) -> dict:
+def ask(pg, question: str, timeout_ms: float = TIMEOUT_MS) -> dict:
     """Type a question, press Enter, wait until its answer is complete; returns the stream probe."""
     before = finished_count(pg)
     pg.evaluate(STREAM_PROBE)
     pg.fill(BOX, question)
     pg.press(BOX, "Enter")
-    pg.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length > {before}")
+    pg.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length > {before}", timeout=timeout_ms)
     return pg.evaluate("window.__qa")
 
 
@@ -183,3 +183,28 @@ def test_html_in_questions_never_executes(page, payload: str) -> None:
     assert payload in user.inner_text()  # shown literally, as text
     assert page.locator("#chatbot img[src='x'], #chatbot script").count() == 0
 
+
+
+def test_the_selector_switches_notice_title_examples_text_and_answers(page, artifacts_dir: Path) -> None:
+    """Runs last: it leaves the page on the second notice."""
+    new_chat(page)
+    selector = page.locator("#notice-select")
+    assert selector.is_visible()  # two notices are shipped
+    assert "物联网区域试点通知" in page.locator("#app-intro").inner_text()
+    selector.locator("input").click()
+    page.locator("[role='option']", has_text="个人所得税纳税信用建设通知").click()
+    page.wait_for_function("document.querySelector('#app-intro').innerText.includes('个人所得税纳税信用建设通知')")
+    assert "未配置示例问题" in page.locator("#examples-label").inner_text()
+    assert page.locator(".qa-example:visible").count() == 0
+    # The first question builds the second notice's index in this test's data folder: allow for it.
+    ask(page, "个人所得税纳税信用建设要坚持哪些原则？", timeout_ms=180_000)
+    bot = page.locator(BOT).last
+    assert "依法推进原则" in bot.locator(".qa-text").inner_text()
+    cited = bot.locator(".qa-card-id").all_inner_texts()
+    assert cited and all(c.strip().startswith("notice.1") for c in cited)
+    page.screenshot(path=str(artifacts_dir / "second-notice.png"), full_page=True)
+    page.click("#tab-notice-button")
+    view = page.locator("#notice-html")
+    view.wait_for(state="visible")
+    assert "依法推进原则" in view.inner_text() and "物联网" not in view.inner_text()
+    page.click("#tab-chat-button")

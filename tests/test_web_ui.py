@@ -310,8 +310,9 @@ def test_api_ask_returns_answer_json_with_citations(client) -> None:
     assert result["status"] == "answered" and "5000万元" in result["answer"]
     assert "notice.3.4" in [c["id"] for c in result["citations"]]
     c = result["citations"][0]
-    assert set(c) == {"id", "label", "quote", "start", "end"} and c["end"] > c["start"]
+    assert set(c) == {"id", "label", "notice", "quote", "start", "end"} and c["end"] > c["start"]
     assert result["retrieved"] and "total" in result["timings_ms"]
+    assert result["notice"] == c["notice"] == "ndrc-2013-iot-pilot"  # slug + clause ID address the clause
 
 
 def test_api_ask_uses_history(client) -> None:

@@ -1,8 +1,8 @@
 """The applicant web chat: Gradio Blocks wiring only.
 
-Callbacks call the AssistantService and the FeedbackStore; everything else
-(HTML, session bookkeeping, storage) lives in web.render, web.chat and
-web.feedback, where it is unit-tested.
+Callbacks call the NoticeLibrary (one AssistantService per notice) and the
+FeedbackStore; everything else (HTML, session bookkeeping, storage) lives in
+web.render, web.chat and web.feedback, where it is unit-tested.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import Any
 import gradio as gr
 
 from assistant import __version__
+from assistant.library import LibraryError, NoticeLibrary
 from assistant.service import AssistantService, InvalidQuestion
+from corpus.packs import NoticePack
 from web.chat import (
     FEEDBACK_OPTIONS,
     BadHistory,
@@ -38,14 +40,9 @@ from web.staff import staff_tab
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-TITLE = "物联网区域试点通知 · 问答助手"
-EXAMPLES = [
-    "单个项目投资规模有什么要求？",
-    "项目承担单位必须是企业法人吗？",
-    "申报材料要交几份？截止到什么时候？",
-    "基本原则有哪些？",
-    "重点项目实施方案要从哪几个方面论述？",
-]
+TITLE_SUFFIX = " · 问答助手"
+EXAMPLE_SLOTS = 5  # example buttons; each notice fills them from its pack (notice.yaml: examples)
+NO_EXAMPLES = "示例问题：本通知未配置示例问题，请直接输入问题。"
 ANSWER_FAILED = "系统暂时无法回答，请稍后再试。"
 NO_ANSWER_YET = "请先提问，再对回答进行反馈。"
 THANKS = "谢谢您的反馈！"
@@ -70,9 +67,48 @@ def mode_text(answered_by: str, configured: str) -> str:
     return f"回答模式：{MODE_EXTRACTIVE}"
 
 
-def feedback_store_for(service: AssistantService) -> FeedbackStore:
-    """The feedback DB of a service: <data_dir>/feedback.db."""
-    return FeedbackStore(Path(service.settings.data_dir) / "feedback.db")
+def feedback_store_for(source: NoticeLibrary | AssistantService) -> FeedbackStore:
+    """The feedback DB: <data_dir>/feedback.db."""
+    return FeedbackStore(Path(source.settings.data_dir) / "feedback.db")
+
+
+def as_library(source: NoticeLibrary | AssistantService) -> NoticeLibrary:
+    """A library; a single service becomes a library that serves it (and any other notice it finds)."""
+    if isinstance(source, NoticeLibrary):
+        return source
+    library = NoticeLibrary(source.settings)
+    library.adopt(source)
+    return library
+
+
+def page_title(pack: NoticePack) -> str:
+    return pack.meta.display_title + TITLE_SUFFIX
+
+
+def intro_text(pack: NoticePack, mode: str) -> str:
+    """The heading and description of the selected notice, and which of its features are off."""
+    meta = pack.meta
+    about = meta.description or f"关于《{meta.title}》的问答。"
+    how = ("回答逐字摘自通知原文，并标注出处条款；" if mode == "extractive"
+           else "回答由大模型依据检索到的通知条款撰写，每句标注出处条款并经核对；")
+    facts = "，".join(x for x in (meta.issuer, meta.doc_number, meta.date) if x)
+    text = f"### {esc(page_title(pack))}\n{esc(about)}{how}原文未规定的内容会如实说明。"
+    if facts:
+        text += f"\n\n<small>{esc(facts)}</small>"
+    missing = [m for m in pack.missing_features() if m not in ("人工编写的索引问题", "专用术语表", "专用答案类型")]
+    if missing:
+        text += f"\n\n<small>本通知未配置：{esc('、'.join(missing))}（相应功能已关闭）。</small>"
+    return text
+
+
+def example_updates(pack: NoticePack) -> list[Any]:
+    examples = pack.meta.examples[:EXAMPLE_SLOTS]
+    return [gr.update(value=examples[i], visible=True) if i < len(examples) else gr.update(value="", visible=False)
+            for i in range(EXAMPLE_SLOTS)]
+
+
+def notice_choices(library: NoticeLibrary) -> list[tuple[str, str]]:
+    return [(p.meta.display_title, p.slug) for p in library.packs()]
 
 
 def launch_options() -> dict[str, Any]:
@@ -83,20 +119,30 @@ def launch_options() -> dict[str, Any]:
 
 
 def build_app(
-    service: AssistantService, feedback_store: FeedbackStore, *,
+    source: NoticeLibrary | AssistantService, feedback_store: FeedbackStore, *,
     stream_chunk: int = STREAM_CHUNK, stream_delay_s: float = STREAM_DELAY_S,
 ) -> gr.Blocks:
-    """The web UI for one service: 智能问答 (chat) and 通知原文 (notice) tabs, plus the /ask API."""
-    clauses = service.clauses
-    ordered = service.document.clauses
+    """The web UI for a library of notices: 智能问答 (chat) and 通知原文 (notice) tabs, a notice selector once
+    there is more than one notice, the staff tab, and the /ask API."""
+    library = as_library(source)
+    default = library.default_slug()
+    first = library.service(default)
     try:
         feedback_store.init()
     except (sqlite3.Error, OSError):  # the UI still answers; each feedback attempt then reports the failure
         log.exception("feedback DB %s is not usable", feedback_store.db_path)
 
-    # -- callbacks: each one only calls the service / the store --------------
-    def respond(question: str, turns: list[Turn]) -> Iterator[tuple[Any, Any, Any]]:
+    def service_of(slug: str | None) -> AssistantService:
+        try:
+            return library.service(slug or None)
+        except LibraryError:  # a notice removed since the page was loaded: the default one answers
+            return library.service(None)
+
+    # -- callbacks: each one only calls the library / the store --------------
+    def respond(question: str, turns: list[Turn], slug: str | None = None) -> Iterator[tuple[Any, Any, Any]]:
         turns = list(turns or [])
+        service = service_of(slug)
+        clauses = service.clauses
         done = chat_messages(turns, clauses)
         history = service_history(turns)
         if question and question.strip():
@@ -134,8 +180,23 @@ def build_app(
         return [], [], "", gr.update(choices=[], value=None), ""
 
     def show_mode(turns: list[Turn]) -> str:
-        answered_by = turns[-1]["answer"].get("mode", "extractive") if turns else service.mode
-        return mode_text(answered_by, service.mode)
+        answered_by = turns[-1]["answer"].get("mode", "extractive") if turns else first.mode
+        return mode_text(answered_by, first.mode)
+
+    def select_notice(slug: str | None) -> tuple[Any, ...]:
+        """Another notice: a new conversation, and the title, examples and notice text follow it."""
+        service = service_of(slug)
+        pack, ordered = service.pack, service.document.clauses
+        return (intro_text(pack, service.mode), *example_updates(pack),
+                gr.update(value=NO_EXAMPLES if not pack.meta.examples else "示例问题："),
+                render_notice(ordered), gr.update(choices=clause_choices(ordered), value=None),
+                [], [], "", gr.update(choices=[], value=None), "")
+
+    def refresh_notices(slug: str | None) -> Any:
+        """Notices staff added since the page was built appear in the selector on the next page load."""
+        choices = notice_choices(library)
+        value = slug if slug in {c[1] for c in choices} else default
+        return gr.update(choices=choices, value=value, visible=len(choices) > 1)
 
     def refresh_targets(turns: list[Turn]) -> Any:
         choices = report_choices(turns or [])
@@ -166,26 +227,27 @@ def build_app(
             return str(exc), gr.skip()
         return f"已记录：{KIND_LABELS.get(kind, kind)}。{THANKS}", ""
 
-    def ask_api(question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        """Answer a question about the notice; history is the earlier turns as [{role, content}]."""
+    def ask_api(question: str, history: list[dict[str, str]] | None = None,
+                notice: str | None = None) -> dict[str, Any]:
+        """Answer a question about a notice; history is the earlier turns as [{role, content}]; notice is the
+        notice's slug (default: the default notice)."""
         try:
+            service = library.service(notice or None)
             return service.ask(question, normalise_history(history)).model_dump(mode="json")
-        except (InvalidQuestion, BadHistory) as exc:
+        except (InvalidQuestion, BadHistory, LibraryError) as exc:
             raise gr.Error(str(exc)) from None
         except Exception:
             log.exception("API answering failed")
             raise gr.Error(ANSWER_FAILED) from None
 
     # -- layout ----------------------------------------------------------------
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    first_pack, ordered = first.pack, first.document.clauses
+    choices = notice_choices(library)
+    with gr.Blocks(title=page_title(first_pack), analytics_enabled=False) as demo:
         turns = gr.State([])
-        gr.Markdown(
-            f"### {TITLE}\n关于《关于组织开展2014-2016年国家物联网重大应用示范工程区域试点工作的通知》的问答。"
-            + ("回答逐字摘自通知原文，并标注出处条款；" if service.mode == "extractive"
-               else "回答由大模型依据检索到的通知条款撰写，每句标注出处条款并经核对；")
-            + "原文未规定的内容会如实说明。",
-            elem_id="app-intro",
-        )
+        notice = gr.Dropdown(choices=choices, value=default, label="选择通知", visible=len(choices) > 1,
+                             elem_id="notice-select", interactive=True)
+        intro = gr.Markdown(intro_text(first_pack, first.mode), elem_id="app-intro")
         with gr.Tabs(elem_id="main-tabs"):
             with gr.Tab("智能问答", id="chat", elem_id="tab-chat"):
                 chatbot = gr.Chatbot(
@@ -202,9 +264,12 @@ def build_app(
                     send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send-btn")
                     new_chat = gr.Button("新对话", scale=1, min_width=80, elem_id="new-chat-btn")
                 with gr.Row(elem_id="examples-row"):
-                    gr.Markdown("示例问题：", elem_id="examples-label")
-                    example_buttons = [gr.Button(q, size="sm", elem_classes=["qa-example"]) for q in EXAMPLES]
-                answer_mode = gr.Markdown(mode_text(service.mode, service.mode), elem_id="answer-mode")
+                    examples_label = gr.Markdown("示例问题：" if first_pack.meta.examples else NO_EXAMPLES,
+                                                 elem_id="examples-label")
+                    shown = first_pack.meta.examples[:EXAMPLE_SLOTS]
+                    example_buttons = [gr.Button(shown[i] if i < len(shown) else "", size="sm", visible=i < len(shown),
+                                                 elem_classes=["qa-example"]) for i in range(EXAMPLE_SLOTS)]
+                answer_mode = gr.Markdown(mode_text(first.mode, first.mode), elem_id="answer-mode")
                 status = gr.Markdown("", elem_id="feedback-status")
                 with gr.Accordion("报告问题：引用有误 / 答案有误", open=False, elem_id="report-panel"):
                     target = gr.Dropdown(label="针对哪条回答", choices=[], value=None, elem_id="report-target")
@@ -219,17 +284,17 @@ def build_app(
                 jump = gr.Dropdown(
                     choices=clause_choices(ordered), value=None, label="跳转到条款", elem_id="clause-jump",
                 )
-                gr.HTML(render_notice(ordered), elem_id="notice-html")
-            staff_tab(service)  # 员工工具: login-protected checks (web/staff.py); the chat stays open
+                notice_html = gr.HTML(render_notice(ordered), elem_id="notice-html")
+            staff_tab(library)  # 员工工具: login-protected checks and notice management (web/staff.py)
 
         # -- events ----------------------------------------------------------------
-        chat_io = dict(inputs=[question, turns], outputs=[question, chatbot, turns], show_progress="hidden")
+        chat_io = dict(inputs=[question, turns, notice], outputs=[question, chatbot, turns], show_progress="hidden")
         for trigger in (question.submit, send.click):
             trigger(respond, api_visibility="private", **chat_io).then(
                 refresh_targets, turns, target, api_visibility="private", show_progress="hidden").then(
                 show_mode, turns, answer_mode, api_visibility="private", show_progress="hidden")
         for button in example_buttons:
-            button.click(respond, inputs=[button, turns], outputs=[question, chatbot, turns],
+            button.click(respond, inputs=[button, turns, notice], outputs=[question, chatbot, turns],
                          show_progress="hidden", api_visibility="private").then(
                 refresh_targets, turns, target, api_visibility="private", show_progress="hidden").then(
                 show_mode, turns, answer_mode, api_visibility="private", show_progress="hidden")
@@ -241,15 +306,21 @@ def build_app(
         report.click(on_report, [turns, target, kind, comment], [status, comment], api_visibility="private",
                      show_progress="hidden")
         jump.change(None, jump, None, js="(id) => { if (id && window.qaJumpToClause) window.qaJumpToClause(id); }")
+        notice.change(select_notice, notice,
+                      [intro, *example_buttons, examples_label, notice_html, jump, chatbot, turns, question, target,
+                       status], api_visibility="private", show_progress="hidden")
+        demo.load(refresh_notices, notice, notice, api_visibility="private", show_progress="hidden")
         gr.api(ask_api, api_name="ask")
     return demo
 
 
-def warm_up(service: AssistantService) -> None:
-    """Open the index and load the models before serving, so the first user does not wait."""
+def warm_up(library: NoticeLibrary) -> None:
+    """Open the default notice's index and load the models before serving, so the first user does not wait."""
     started = time.perf_counter()
     try:
-        service.ask("单个项目投资规模有什么要求？")
+        service = library.service(None)
+        meta = service.pack.meta
+        service.ask(meta.examples[0] if meta.examples else meta.title)
     except Exception:
         log.exception("warm-up failed; the first question will be slow or fail")
         return
@@ -257,14 +328,15 @@ def warm_up(service: AssistantService) -> None:
 
 
 def launch(
-    service: AssistantService, host: str = "127.0.0.1", port: int = 7860, *,
+    source: NoticeLibrary | AssistantService, host: str = "127.0.0.1", port: int = 7860, *,
     feedback_store: FeedbackStore | None = None, block: bool = True, warm: bool = True,
     concurrency_limit: int = DEFAULT_CONCURRENCY, **launch_kwargs: Any,
 ) -> gr.Blocks:
     """Build and serve the UI. block=False returns once the server runs in a background thread."""
+    library = as_library(source)
     if warm:
-        warm_up(service)
-    demo = build_app(service, feedback_store or feedback_store_for(service))
+        warm_up(library)
+    demo = build_app(library, feedback_store or feedback_store_for(library))
     demo.queue(default_concurrency_limit=concurrency_limit)
     options = {
         "server_name": host, "server_port": port, "prevent_thread_lock": not block, "show_error": False,

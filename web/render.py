@@ -15,7 +15,6 @@ from typing import Any
 from corpus.models import Clause
 from retrieval.documents import NOT_PROVIDED
 
-PART_TITLES = {"notice": "通知正文", "annex1": "附件1", "annex2": "附件2"}
 PENDING_TEXT = "正在查阅通知原文……"
 
 
@@ -137,10 +136,15 @@ def _part(clause_id: str) -> str:
     return clause_id.split(".", 1)[0]
 
 
+def part_title(part: str) -> str:
+    """通知正文 for the body, 附件N for annexN."""
+    return "通知正文" if part == "notice" else f"附件{part.removeprefix('annex')}" if part.startswith("annex") else part
+
+
 def _short_label(clause: Clause) -> str:
     """The label without its part prefix (正文 / 附件1), which the section title already shows."""
     head, _, rest = clause.label.partition(" ")
-    return rest if rest and head in ("正文", "附件1", "附件2") else clause.label
+    return rest if rest and (head == "正文" or head.startswith("附件")) else clause.label
 
 
 def _heading_only(clause: Clause) -> bool:
@@ -175,7 +179,7 @@ def render_notice(clauses: Sequence[Clause]) -> str:
         if part != current:
             if current is not None:
                 parts.append("</div>")
-            title = PART_TITLES.get(part, part)
+            title = part_title(part)
             parts.append(f'<div class="notice-part" id="part-{esc(part)}"><div class="notice-part-title">{esc(title)}</div>')
             current = part
         parts.append(render_clause(clause))

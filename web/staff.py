@@ -1,4 +1,4 @@
-"""The staff tab (员工工具): eligibility form, draft outline check and plan template, behind a login.
+"""The staff tab (员工工具): notice management, eligibility form, draft outline check and plan template, behind a login.
 
 Access is enforced on the server, in every callback and API endpoint: a request needs a session
 token that StaffAuth issued after a bcrypt-verified login and that has not expired or been revoked.
@@ -24,7 +24,8 @@ from gradio import FileData
 from gradio.utils import get_upload_folder
 from pydantic import SecretStr
 
-from checks.engine import CheckReport, RuleEngine
+from assistant.library import LibraryError, NoticeLibrary, StagedNotice
+from checks.engine import CheckReport
 from checks.outline import OutlineChecker, OutlineReport
 from checks.profile import Category, ProfileError, SubmitterType, UnitType, parse_profile, parse_profile_json
 from checks.report import md_escape, verdicts_markdown
@@ -37,6 +38,8 @@ NOT_CONFIGURED = "员工账号未配置（需设置 STAFF_USERNAME 和 STAFF_PAS
 BAD_LOGIN = "用户名或密码错误。"
 LOGIN_REQUIRED = "请先登录员工账号。"
 EXPIRED = "登录已过期，请重新登录。"
+NO_RULES = "通知库中没有配置资格核对规则的通知，此功能已关闭。"
+NO_OUTLINE = "通知库中没有配置方案大纲的通知，此功能已关闭。"
 UNSET = "未填写"
 YES_NO = [UNSET, "是", "否"]
 
@@ -96,37 +99,103 @@ class StaffAuth:
             self._sessions.pop(token or "", None)
 
 
-class StaffTools:
-    """What the staff tab and the staff API do; every method checks the session first."""
+def _uploaded(path: str | None, missing: str) -> Path:
+    """A file Gradio received as an upload (never an arbitrary path a client names)."""
+    if not path:
+        raise UploadError(missing)
+    uploads = Path(get_upload_folder()).resolve()
+    if not Path(path).resolve().is_relative_to(uploads):
+        raise UploadError("找不到上传的文件，请重新上传。")
+    return Path(path)
 
-    def __init__(self, service: Any, auth: StaffAuth | None = None) -> None:  # AssistantService
-        settings = service.settings
-        self.clauses = service.clauses
+
+class StaffTools:
+    """What the staff tab and the staff API do; every method checks the session first.
+
+    The checks use the first notice (the default one first) whose pack has eligibility rules or a plan
+    outline; without one, that tool is off and says so.
+    """
+
+    def __init__(self, source: Any, auth: StaffAuth | None = None) -> None:  # NoticeLibrary or AssistantService
+        from web.app import as_library
+
+        self.library: NoticeLibrary = as_library(source)
+        settings = self.library.settings
         self.auth = auth or StaffAuth(settings.staff_username, settings.staff_password_hash,
                                       settings.staff_session_minutes)
-        self.engine = RuleEngine(self.clauses)
         self.limits = UploadLimits(max_bytes=int(settings.max_upload_mb * MB))
-        self.outline = OutlineChecker(self.clauses, self.engine, self.limits)
+        candidates = [self.library.default_slug()] + [s for s in self.library.slugs() if s != self.library.default_slug()]
+        services = [self.library.service(s) for s in candidates]
+        self.rules_service = next((s for s in services if s.checker is not None), None)
+        self.engine = self.rules_service.checker.engine if self.rules_service is not None else None
+        outlined = next((s for s in services if s.pack.meta.outline is not None), None)
+        self.outline_service = outlined
+        self.outline = None if outlined is None else OutlineChecker(
+            outlined.clauses, outlined.pack.meta.outline, outlined.checker.engine if outlined.checker else None,
+            self.limits)
+        self.clauses = (self.rules_service or outlined or self.library.service(None)).clauses
         self.out_dir = Path(tempfile.mkdtemp(prefix="staff-templates-"))
+        self._staged: dict[str, StagedNotice] = {}
+        self._staged_lock = threading.Lock()
 
     def check(self, token: str | None, profile: str | dict[str, Any]) -> CheckReport:
         """Profile as JSON text (as in `app.py check`) or as a dict."""
         self.auth.require(token)
+        if self.engine is None:
+            raise UploadError(NO_RULES)
         parsed = parse_profile_json(profile) if isinstance(profile, str) else parse_profile(profile)
         return self.engine.check(parsed)
 
     def outline_check(self, token: str | None, path: str | None) -> OutlineReport:
         self.auth.require(token)
-        if not path:
-            raise UploadError("请先选择要检查的方案草稿文件（.docx、.md 或 .txt）。")
-        uploads = Path(get_upload_folder()).resolve()
-        if not Path(path).resolve().is_relative_to(uploads):  # only files Gradio received as uploads
-            raise UploadError("找不到上传的文件，请重新上传。")
-        return self.outline.check_file(Path(path))
+        if self.outline is None:
+            raise UploadError(NO_OUTLINE)
+        return self.outline.check_file(_uploaded(path, "请先选择要检查的方案草稿文件（.docx、.md 或 .txt）。"))
 
     def template(self, token: str | None) -> str:
         self.auth.require(token)
-        return str(write_template(self.clauses, self.out_dir / "区域试点总体工作方案模板.docx"))
+        if self.outline_service is None:
+            raise UploadError(NO_OUTLINE)
+        service = self.outline_service
+        name = f"{service.pack.slug}-方案模板.docx"
+        return str(write_template(service.clauses, service.pack.meta.outline, self.out_dir / name))
+
+    # -- notice management -------------------------------------------------------------------
+    def stage_notice(self, token: str | None, path: str | None, slug: str | None = None) -> StagedNotice:
+        """Reads and parses an uploaded notice into staging: staff check the tree, then publish it."""
+        from corpus.formats import NoticeFileError
+
+        self.auth.require(token)
+        upload = _uploaded(path, "请先选择要添加的通知文件（.txt、.docx、.pdf 或网页 .html）。")
+        size = upload.stat().st_size
+        limit = int(self.library.settings.max_notice_mb * MB)
+        if size > limit:
+            raise UploadError(f"文件过大（{size / MB:.1f} MB），上限为 {limit // MB} MB。")
+        try:
+            staged = self.library.stage(upload.read_bytes(), upload.name, slug or None)
+        except (NoticeFileError, LibraryError) as exc:
+            raise UploadError(str(exc)) from None
+        with self._staged_lock:
+            self._staged[staged.root.name] = staged
+        return staged
+
+    def publish_notice(self, token: str | None, staged_id: str | None) -> str:
+        """Builds the staged notice's index and makes it live; the old version answers until then."""
+        self.auth.require(token)
+        with self._staged_lock:
+            staged = self._staged.pop(staged_id or "", None)
+        if staged is None:
+            raise UploadError("没有待发布的通知，请先上传并预览。")
+        service = self.library.publish(staged)
+        log.info("staff published notice %s", staged.slug)
+        return service.pack.slug
+
+    def discard_notice(self, token: str | None, staged_id: str | None) -> None:
+        self.auth.require(token)
+        with self._staged_lock:
+            staged = self._staged.pop(staged_id or "", None)
+        if staged is not None:
+            staged.discard()
 
 
 def form_profile(kind: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -156,11 +225,28 @@ def outline_markdown(report: OutlineReport, clauses: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n" + verdicts_markdown(report.findings, report.overall, clauses)
 
 
-def staff_tab(service: Any) -> StaffTools:
+def staged_markdown(staged: StagedNotice) -> str:
+    """What staff check before publishing: metadata, warnings and the clause tree."""
+    m = staged.meta
+    lines = [f"**{md_escape(m.title)}**", "", f"- 标识：`{md_escape(m.slug)}`"
+             + ("（将替换现有同名通知）" if staged.replaces else "")]
+    for label, value in (("发文机关", m.issuer), ("发文字号", m.doc_number), ("成文日期", m.date),
+                         ("主送", "；".join(m.recipients)), ("格式", m.source_format)):
+        if value:
+            lines.append(f"- {label}：{md_escape(value)}")
+    for annex in m.annexes:
+        lines.append(f"- 附件{annex.number}：{md_escape(annex.title)}" + ("" if annex.content_provided else "（原文未提供内容）"))
+    for w in staged.warnings:
+        lines.append(f"- ⚠ {md_escape(w)}")
+    lines += ["", f"条款（{len(staged.document.clauses)}）：", "", "```", *staged.tree(), "```"]
+    return "\n".join(lines)
+
+
+def staff_tab(source: Any) -> StaffTools:
     """Builds the 员工工具 tab and the staff API endpoints inside the current gr.Blocks/gr.Tabs."""
-    tools = StaffTools(service)
+    tools = StaffTools(source)
     clauses = tools.clauses
-    domains = list(tools.engine.rulebook.vocabulary.get("domains", []))
+    domains = list(tools.engine.rulebook.vocabulary.get("domains", [])) if tools.engine is not None else []
 
     def guarded(fn: Callable[..., str]) -> Callable[..., str]:
         """UI callbacks: a refused login or bad input becomes a message in the result box, never a trace."""
@@ -189,7 +275,7 @@ def staff_tab(service: Any) -> StaffTools:
         """Check a project or submission profile (JSON text, same format as `app.py check`)."""
         try:
             return tools.check(token, profile).model_dump(mode="json")
-        except StaffAuthError as exc:
+        except (StaffAuthError, UploadError) as exc:
             raise gr.Error(str(exc)) from None
         except ProfileError as exc:
             raise gr.Error("；".join(exc.messages)) from None
@@ -205,7 +291,7 @@ def staff_tab(service: Any) -> StaffTools:
     # -- layout ---------------------------------------------------------------------------------
     with gr.Tab("员工工具", id="staff", elem_id="tab-staff"):
         token = gr.State(None)
-        gr.Markdown("供省级发展改革委工作人员使用：资格核对、方案格式检查和方案模板。需登录。", elem_id="staff-intro")
+        gr.Markdown("供工作人员使用：添加和发布通知、资格核对、方案格式检查和方案模板。需登录。", elem_id="staff-intro")
         with gr.Column(visible=True, elem_id="staff-login") as login_box:
             username = gr.Textbox(label="用户名", elem_id="staff-username")
             password = gr.Textbox(label="密码", type="password", elem_id="staff-password")
@@ -213,7 +299,19 @@ def staff_tab(service: Any) -> StaffTools:
         login_status = gr.Markdown("" if tools.auth.enabled else NOT_CONFIGURED, elem_id="staff-login-status")
         with gr.Column(visible=False, elem_id="staff-tools") as tools_box:
             logout_btn = gr.Button("退出登录", size="sm", elem_id="staff-logout-btn")
+            with gr.Tab("通知管理"):
+                staged_id = gr.State(None)
+                n_file = gr.File(label=f"上传通知（.txt / .docx / .pdf / 网页 .html，不超过 "
+                                       f"{tools.library.settings.max_notice_mb:g} MB）",
+                                 file_types=[".txt", ".docx", ".pdf", ".html", ".htm", ".md"], type="filepath",
+                                 elem_id="staff-notice-file")
+                n_slug = gr.Textbox(label="标识（可选，小写字母、数字和连字符；同名则替换旧版本）", elem_id="staff-notice-slug")
+                n_preview_btn = gr.Button("解析并预览", variant="primary", elem_id="staff-notice-preview")
+                n_preview = gr.Markdown(elem_id="staff-notice-result")
+                n_publish_btn = gr.Button("发布", variant="primary", visible=False, elem_id="staff-notice-publish")
             with gr.Tab("项目资格核对"):
+                if tools.engine is None:
+                    gr.Markdown(NO_RULES)
                 p_fields = {
                     "project_name": gr.Textbox(label="项目名称"),
                     "unit_type": gr.Dropdown([UNSET] + [u.value for u in UnitType], value=UNSET, label="项目承担单位类型"),
@@ -275,12 +373,31 @@ def staff_tab(service: Any) -> StaffTools:
         return guarded(run)
 
     def on_outline(current: str | None, path: str | None) -> str:
-        return outline_markdown(tools.outline_check(current, path), clauses)
+        return outline_markdown(tools.outline_check(current, path), tools.outline.clauses if tools.outline else clauses)
+
+    def on_preview(current: str | None, path: str | None, slug: str, previous: str | None) -> tuple[Any, ...]:
+        try:
+            if previous:  # a new preview replaces one that was not published
+                tools.discard_notice(current, previous)
+            staged = tools.stage_notice(current, path, slug)
+        except (StaffAuthError, UploadError) as exc:
+            return None, f"- {md_escape(str(exc))}", gr.update(visible=False)
+        return staged.root.name, staged_markdown(staged), gr.update(visible=True)
+
+    def on_publish(current: str | None, sid: str | None) -> tuple[Any, ...]:
+        try:
+            slug = tools.publish_notice(current, sid)
+        except (StaffAuthError, UploadError) as exc:
+            return sid, f"- {md_escape(str(exc))}", gr.update(visible=sid is not None)
+        except Exception:
+            log.exception("publishing a notice failed")
+            return None, "- 发布失败，原通知保持不变，请稍后再试。", gr.update(visible=False)
+        return None, f"已发布：`{md_escape(slug)}`。刷新页面后可在“选择通知”中选择它。", gr.update(visible=False)
 
     def on_template(current: str | None) -> Any:
         try:
             return tools.template(current)
-        except StaffAuthError as exc:
+        except (StaffAuthError, UploadError) as exc:
             raise gr.Error(str(exc)) from None
 
     private = dict(api_visibility="private", show_progress="hidden")
@@ -290,5 +407,7 @@ def staff_tab(service: Any) -> StaffTools:
     p_btn.click(form_check("project", list(p_fields)), [token, *p_fields.values()], p_out, **private)
     s_btn.click(form_check("submission", list(s_fields)), [token, *s_fields.values()], s_out, **private)
     o_btn.click(guarded(on_outline), [token, draft], o_out, **private)
+    n_preview_btn.click(on_preview, [token, n_file, n_slug, staged_id], [staged_id, n_preview, n_publish_btn], **private)
+    n_publish_btn.click(on_publish, [token, staged_id], [staged_id, n_preview, n_publish_btn], **private)
     t_btn.click(on_template, token, t_file, **private)
     return tools

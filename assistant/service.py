@@ -164,6 +164,7 @@ class AssistantService:
             clauses=self.clauses, structure=self.structure, unit_count=self.store._collection.count(),
             k=self.settings.top_k, dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
             question_weight=self.settings.question_weight, router=self.router, router_weight=self.settings.router_weight,
+            answer_types=self.answer_types, fact_weight=self.settings.fact_weight,
         )
         answerer = ExtractiveAnswerer(
             self.clauses, tokenizer, self.answer_types, self.source_text,

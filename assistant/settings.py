@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     question_weight: float = Field(1.5, ge=0, description="Weight of question-to-question similarity in fusion")
     router_weight: float = Field(0.75, ge=0, description="Weight of the learned clause router (retrieval/router.py) "
                                  "in fusion; 0 = off")
+    fact_weight: float = Field(0.5, ge=0, description="Fusion bonus for clauses that state the kind of fact the question "
+                               "asks for (a date, a count, a phone number: rules/answer_types.yaml); 0 = off")
     router_cache: Path | None = Field(None, description="Folder of cached router weights; unset = <data_dir>/router")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from corpus.models import Clause, is_within
 from retrieval.documents import QUESTION, clause_and_kind, clause_metadata
+from retrieval.followup import is_elliptic
 from retrieval.lexical import BM25Index
 from retrieval.structure import StructureResolver, ordinals_of
 from retrieval.text import QueryNormaliser
@@ -83,6 +85,22 @@ class HybridRetriever(BaseRetriever):
     question_weight: float = 1.5
     router: Any = None  # a ClauseRouter (retrieval/router.py): p(clause | question), learned from the index's units
     router_weight: float = 0.0
+    # The kind of fact a question asks for (a date, a count of projects, a phone number: retrieval.answer.AnswerType)
+    # and which clauses state such a fact: a clause that shares the question's words but cannot answer its kind
+    # (an outline section named like the question) yields to one that can.
+    answer_types: list[Any] = []
+    fact_weight: float = 0.0
+
+    @cached_property
+    def _fact_holders(self) -> dict[str, frozenset[str]]:
+        """Per answer type with evidence, the clauses whose own text states that kind of fact."""
+        return {t.name: frozenset(cid for cid, c in self.clauses.items() if c.content_provided and t.present(c.text))
+                for t in self.answer_types if (t.evidence or t.evidence_regex) and not t.message}
+
+    def fact_kinds(self, question: str, query: str) -> list[str]:
+        """The kinds of fact the question asks for; an elliptic follow-up asks what its previous turn asked."""
+        typed = query if is_elliptic(question) else question
+        return [t.name for t in self.answer_types if t.name in self._fact_holders and (t.asked(question) or t.asked(typed))]
 
     def rank(self, query: str, context_scope: str | None = None, focus: str | None = None) -> RetrievalResult:
         """Ranks every clause for the query. A follow-up's query carries the previous question too;
@@ -91,6 +109,10 @@ class HybridRetriever(BaseRetriever):
         expanded = self.normaliser.normalise(query, terms.added)
         signals = self._signals(query, expanded, terms.added, focus)
         ranked = self._fuse(signals)
+        kinds = self.fact_kinds(focus or query, query) if self.fact_weight else []
+        if kinds:
+            ranked = [s.model_copy(update={"score": s.score + self.fact_weight * sum(
+                s.id in self._fact_holders[k] for k in kinds) / len(kinds)}) for s in ranked]
         scopes = self.normaliser.scopes(query)
         if scopes:
             # 写在哪 / 方案里 ask about a part of the document (the outline): its clauses beat look-alikes elsewhere.

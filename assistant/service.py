@@ -74,7 +74,13 @@ class AssistantService:
 
     @cached_property
     def clause_questions(self) -> dict[str, list[str]]:
-        return load_clause_questions(self.enrichment("questions"), set(self.clauses))
+        """The pack's hand-written questions, else (QUESTION_BANK=auto) questions generated from the text."""
+        own = self.enrichment("questions")
+        if own is not None or self.settings.question_bank == "off":
+            return load_clause_questions(own, set(self.clauses))
+        from retrieval.question_bank import generate_questions
+
+        return generate_questions(self.document.clauses)
 
     @cached_property
     def answer_types(self) -> list[AnswerType]:

@@ -207,9 +207,31 @@ class AssistantService:
         """The cleaned question, or InvalidQuestion with a message for the user."""
         return validate_question(question, self.settings.max_question_chars)
 
+    def bounded(self, history: list[dict[str, str]] | None) -> tuple[list[dict[str, str]], bool]:
+        """The last MAX_HISTORY_TURNS turns, each cut to MAX_QUESTION_CHARS, and whether anything was cut.
+
+        Only the last turns matter for a follow-up; an unbounded history would let one request hold a worker."""
+        turns = list(history or [])
+        limit, chars = self.settings.max_history_turns, self.settings.max_question_chars
+        kept = turns[-limit:] if limit else []
+        cut = len(kept) < len(turns)
+        out = []
+        for turn in kept:
+            content = str(turn.get("content", "")) if isinstance(turn, dict) else ""
+            cut = cut or len(content) > chars
+            out.append({**turn, "content": content[:chars]})
+        return out, cut
+
     def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
         question = self.validate(question)
-        return self.addressed(self.chain.invoke({"question": question, "history": history or []}))
+        turns, cut = self.bounded(history)
+        answer = self.addressed(self.chain.invoke({"question": question, "history": turns}))
+        return self.noted_cut(answer) if cut else answer
+
+    def noted_cut(self, answer: Answer) -> Answer:
+        s = self.settings
+        answer.answer += f"\n（对话记录较长，只参考了最近 {s.max_history_turns} 轮、每轮前 {s.max_question_chars} 字。）"
+        return answer
 
     def addressed(self, answer: Answer) -> Answer:
         """The answer and its citations stamped with this notice's slug (slug + clause ID address a clause)."""
@@ -230,6 +252,11 @@ class AssistantService:
             return
         from llm.chain import stream_chain
 
-        inp = {"question": self.validate(question), "history": history or []}
+        turns, cut = self.bounded(history)
+        inp = {"question": self.validate(question), "history": turns}
         for item in stream_chain(self.chain, inp, self.settings.llm_timeout_s):
-            yield item if isinstance(item, str) else self.addressed(item)
+            if isinstance(item, str):
+                yield item
+            else:
+                answer = self.addressed(item)
+                yield self.noted_cut(answer) if cut else answer

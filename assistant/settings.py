@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     router_cache: Path | None = Field(None, description="Folder of cached router weights; unset = <data_dir>/router")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
+    max_history_turns: int = Field(6, ge=0, le=100, description="Earlier turns a question is read with; older ones "
+                                   "are dropped, and each turn is cut to MAX_QUESTION_CHARS (the reply says so)")
     web_concurrency: int = Field(
         8, ge=1, le=64, description="Questions the web UI answers at once; the rest wait in Gradio's queue. "
         "Lower values tighten the tail latency under load, higher ones raise throughput")

@@ -228,3 +228,15 @@ def test_cli_invalid_utf8_argv_bytes_are_really_invalid():
     raw = BAD["invalid-utf8"][0].encode("utf-8", "surrogateescape")
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
+
+
+def test_a_long_history_is_cut_and_the_reply_says_so(service):
+    """The probe that held a worker for 51 s: one turn of 100,000 characters in the history."""
+    history = [{"role": "user", "content": "投资" * 50_000}, {"role": "assistant", "content": "好的"}] * 20
+    answer = service.ask("那事业单位呢？", history)
+    assert "只参考了最近" in answer.answer and answer.status in ("answered", "not_found")
+    turns, cut = service.bounded(history)
+    assert cut and len(turns) == service.settings.max_history_turns
+    assert all(len(t["content"]) <= service.settings.max_question_chars for t in turns)
+    short, cut = service.bounded([{"role": "user", "content": "投资规模有什么要求"}])
+    assert not cut and short[0]["content"] == "投资规模有什么要求"

@@ -13,6 +13,7 @@ from checks.facts import FactVocabulary, QuestionFacts, extract_facts, load_voca
 from checks.profile import ProjectProfile, SubmissionProfile
 from corpus.models import Clause
 from retrieval.answer import Answer, Citation
+from retrieval.summary import verdict_summary, with_summary_line
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,18 @@ class ChatChecker:
             citations.append(c)
             lines.append(f"· {verdict_tag(v.verdict)}{v.message}依据：「{c.quote}」〔{self.clauses[c.id].marker}〕")
         lines += notes
+        update: dict = {}
         if verdicts:
             lines.append(DISCLAIMER)
-        text = "\n".join(lines) + "\n\n" + answer.answer
-        return answer.model_copy(update={"answer": text, "citations": merge_citations(citations, answer.citations)})
+            # The 要点 line is the worst verdict and the span of its quote that states the rule.
+            first = citations[0]
+            summary, spans = verdict_summary(VERDICT_LABELS[verdicts[0].verdict], first.id, self.clauses[first.id].text,
+                                             first.quote)
+            update = {"summary": summary, "summary_spans": spans}
+        body = with_summary_line(answer.answer, None)  # the answer's own 要点 line gives way to the verdict's
+        text = with_summary_line("\n".join(lines) + "\n\n" + body, update.get("summary", answer.summary))
+        return answer.model_copy(update={"answer": text, "citations": merge_citations(citations, answer.citations),
+                                         **update})
 
 
 def merge_citations(first: list[Citation], rest: list[Citation]) -> list[Citation]:

@@ -91,12 +91,15 @@ class ItemResult(BaseModel):
     facts: float | None = None
     status_ok: bool = False
     quotes_verbatim: int = 0
+    summary: str | None = None  # the 要点 line
+    summary_spans: list[dict] = []
+    summary_complete: bool | None = None  # the 要点 line alone holds every must_include group
     forbidden_absent: bool = True
     correct: bool = False
 
 
 def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], retrieved: list[str],
-               latency_ms: float, clause_text: dict[str, str]) -> ItemResult:
+               latency_ms: float, clause_text: dict[str, str], extra: dict | None = None) -> ItemResult:
     cited = [c["id"] for c in citations]
     expected = item.expected_citations
     res = ItemResult(
@@ -104,6 +107,10 @@ def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], 
         answer=answer, citations=citations, retrieved=retrieved, latency_ms=latency_ms,
     )
     res.status_ok = (status == "answered") == item.answerable
+    if extra:
+        res.summary, res.summary_spans = extra.get("summary"), list(extra.get("summary_spans") or [])
+    if item.must_include and item.answerable:
+        res.summary_complete = bool(res.summary) and all(group_included(g, res.summary or "") for g in item.must_include)
     res.quotes_verbatim = sum(c.get("quote", "") in clause_text.get(c["id"], "") for c in citations)
     res.forbidden_absent = not any(group_included(g, answer) for g in item.must_not_include)
     if expected:
@@ -163,6 +170,8 @@ def aggregate(results: list[ItemResult]) -> dict[str, float | int | None]:
         "answer_accuracy": _mean([1.0 if r.correct else 0.0 for r in results]),
         **({f"evidence_hit@{k}": _hit(by_evidence, k, len(by_evidence)) for k in (1, 3, 5)} if by_evidence else {}),
         "evidence_recall": _mean([r.evidence_recall for r in results if r.answerable and r.evidence_recall is not None]),
+        "summary_rate": _mean([1.0 if r.summary else 0.0 for r in results if r.status == "answered"]),
+        "summary_accuracy": _mean([1.0 if r.summary_complete else 0.0 for r in results if r.summary_complete is not None]),
         "refusal_precision": round(sum(not r.answerable for r in refused) / len(refused), 4) if refused else 1.0,
         "refusal_recall": round(sum(r.status == "not_found" for r in unanswerable) / len(unanswerable), 4) if unanswerable else 1.0,
         "quote_fidelity": round(sum(r.quotes_verbatim for r in results) / len(all_citations), 4) if all_citations else 1.0,

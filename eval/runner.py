@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from eval.metrics import GoldItem, ItemResult, score_item
 
-AnswerFn = Callable[[GoldItem], tuple[str, str, list[dict], list[str]]]
+# (status, answer text, citations, retrieved IDs), optionally a fifth: {"summary": …, "summary_spans": […]}
+AnswerFn = Callable[[GoldItem], tuple]
 
 
 def load_gold(path: Path) -> list[GoldItem]:
@@ -30,16 +31,18 @@ def run(items: Iterable[GoldItem], answer: AnswerFn, clause_text: dict[str, str]
     results = []
     for item in tqdm(list(items), desc=label, unit="q", leave=False):
         started = time.perf_counter()
-        status, text, citations, retrieved = answer(item)
+        status, text, citations, retrieved, *extra = answer(item)
         latency = (time.perf_counter() - started) * 1000
-        results.append(score_item(item, status, text, citations, retrieved, round(latency, 2), clause_text))
+        results.append(score_item(item, status, text, citations, retrieved, round(latency, 2), clause_text,
+                                  extra[0] if extra else None))
     return results
 
 
 def service_answer_fn(service) -> AnswerFn:  # noqa: ANN001 - AssistantService, imported lazily by the caller
     def answer(item: GoldItem) -> tuple[str, str, list[dict], list[str]]:
         ans = service.ask(item.question, item.history)
-        return ans.status, ans.answer, [c.model_dump() for c in ans.citations], [r.id for r in ans.retrieved]
+        summary = {"summary": ans.summary, "summary_spans": [s.model_dump() for s in ans.summary_spans]}
+        return ans.status, ans.answer, [c.model_dump() for c in ans.citations], [r.id for r in ans.retrieved], summary
 
     return answer
 

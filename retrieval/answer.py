@@ -19,6 +19,7 @@ from corpus.models import Clause, is_within
 from retrieval.documents import NOT_PROVIDED, split_sentences
 from retrieval.followup import is_elliptic
 from retrieval.hybrid import RetrievalResult
+from retrieval.summary import SummarySpan, load_summary_rules, parts_summary, summarise, with_summary_line
 from retrieval.text import Tokenizer, fold
 
 NOT_FOUND_MESSAGE = "通知原文未对此作出规定，无法根据原文回答这个问题。"
@@ -56,6 +57,8 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = {}
     mode: str = Field("extractive", description="Who wrote the answer text: extractive, or the LLM model name")
     notice: str | None = Field(None, description="The slug of the notice that answered")
+    summary: str | None = Field(None, description="The 要点 line: spans of the cited clauses that answer the question")
+    summary_spans: list[SummarySpan] = Field([], description="Each span of the 要点 line: clause ID, offsets, text")
 
 
 class AnswerType(BaseModel):
@@ -139,7 +142,14 @@ class ExtractiveAnswerer:
         typed = query if is_elliptic(question) else question
         if any((t.asked(question) or t.asked(typed)) and not t.present(evidence) for t in self.answer_types):
             return self._not_found(question, retrieved)
-        return Answer(question=question, status="answered", answer=self._compose(citations), citations=citations, retrieved=retrieved)
+        summary, spans = summarise(typed, citations)
+        if result.list_intent and chosen[0].children and len(citations) > 2:
+            rules = load_summary_rules()
+            listed = parts_summary(citations, {cid: self.clauses[cid].heading for cid in chosen[0].children},
+                                   rules.max_chars)
+            summary, spans = listed if listed[0] else (summary, spans)
+        return Answer(question=question, status="answered", answer=with_summary_line(self._compose(citations), summary),
+                      citations=citations, retrieved=retrieved, summary=summary, summary_spans=spans)
 
     # -- refusal paths -----------------------------------------------------
     def _unknown_year(self, query: str) -> bool:

@@ -118,7 +118,11 @@ def test_streamed_answer_card_and_notice_jump(page, artifacts_dir: Path) -> None
     card.locator("summary").click()
     assert body.is_visible()
     assert "（四）投资规模。" in body.inner_text()  # the full clause, not only the quote
-    assert "不低于5000万元" in body.locator("mark").inner_text()
+    assert "不低于5000万元" in "".join(body.locator("mark").all_inner_texts())
+    # The 要点 line: bold above the quotes, and its span marked as the key inside the clause.
+    lead = page.locator(f"{BOT} .qa-summary strong").last
+    assert lead.inner_text().startswith("要点：") and "不低于5000万元" in lead.inner_text()
+    assert "不低于5000万元" in body.locator("mark.qa-key").inner_text()
     page.screenshot(path=str(artifacts_dir / "chat.png"), full_page=True)
 
     card.locator("a.qa-clause-link").click()

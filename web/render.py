@@ -14,6 +14,7 @@ from typing import Any
 
 from corpus.models import Clause
 from retrieval.documents import NOT_PROVIDED
+from retrieval.summary import SUMMARY_PREFIX, with_summary_line
 
 PENDING_TEXT = "正在查阅通知原文……"
 
@@ -45,23 +46,23 @@ def quote_span(text: str, quote: str, start: int | None, end: int | None) -> tup
     return None
 
 
-def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """Escaped text with each span wrapped in <mark>; overlapping spans are merged."""
-    merged: list[list[int]] = []
-    for s, e in sorted((max(0, s), min(len(text), e)) for s, e in spans):
-        if s >= e:
-            continue
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
+def highlight(text: str, spans: Iterable[tuple[int, int]], keys: Iterable[tuple[int, int]] = ()) -> str:
+    """Escaped text with each span wrapped in <mark>, and the 要点 line's spans (keys) in <mark class="qa-key">."""
+    quoted, key = [False] * len(text), [False] * len(text)
+    for marks, ranges in ((quoted, spans), (key, keys)):
+        for s, e in ranges:
+            for i in range(max(0, s), min(len(text), e)):
+                marks[i] = True
     out: list[str] = []
     pos = 0
-    for s, e in merged:
-        out.append(esc_lines(text[pos:s]))
-        out.append(f"<mark>{esc_lines(text[s:e])}</mark>")
-        pos = e
-    out.append(esc_lines(text[pos:]))
+    while pos < len(text):
+        state = (key[pos], quoted[pos])
+        end = pos
+        while end < len(text) and (key[end], quoted[end]) == state:
+            end += 1
+        chunk = esc_lines(text[pos:end])
+        out.append(f'<mark class="qa-key">{chunk}</mark>' if state[0] else f"<mark>{chunk}</mark>" if state[1] else chunk)
+        pos = end
     return "".join(out)
 
 
@@ -85,7 +86,8 @@ def _group_citations(citations: Sequence[Mapping[str, Any]]) -> list[tuple[str, 
     return list(groups.items())
 
 
-def render_card(clause_id: str, citations: Sequence[Mapping[str, Any]], clause: Clause | None) -> str:
+def render_card(clause_id: str, citations: Sequence[Mapping[str, Any]], clause: Clause | None,
+                keys: Sequence[tuple[int, int]] = ()) -> str:
     """One collapsible citation card: label, ID, quote; opened, the clause with the quote marked."""
     label = str(citations[0].get("label") or (clause.label if clause else clause_id))
     quotes = [str(c.get("quote", "")) for c in citations]
@@ -98,7 +100,7 @@ def render_card(clause_id: str, citations: Sequence[Mapping[str, Any]], clause: 
         body = f'<div class="qa-card-body">{"".join(f"<mark>{esc(q)}</mark>" for q in quotes)}</div>'
     else:
         spans = [quote_span(clause.text, str(c.get("quote", "")), c.get("start"), c.get("end")) for c in citations]
-        body = f'<div class="qa-card-body">{highlight(clause.text, [s for s in spans if s])}</div>'
+        body = f'<div class="qa-card-body">{highlight(clause.text, [s for s in spans if s], keys)}</div>'
         if not clause.content_provided:
             body += f'<div class="qa-not-provided">{esc(NOT_PROVIDED)}</div>'
     link = (
@@ -108,19 +110,31 @@ def render_card(clause_id: str, citations: Sequence[Mapping[str, Any]], clause: 
     return f'<details class="qa-card" data-clause="{esc(clause_id)}">{summary}{body}{link}</details>'
 
 
-def render_cards(citations: Sequence[Mapping[str, Any]], clauses: Mapping[str, Clause]) -> str:
-    """All citation cards of one answer ('' when it cites nothing)."""
+def render_cards(citations: Sequence[Mapping[str, Any]], clauses: Mapping[str, Clause],
+                 summary_spans: Sequence[Mapping[str, Any]] = ()) -> str:
+    """All citation cards of one answer ('' when it cites nothing); the 要点 line's spans are marked in them."""
     if not citations:
         return ""
-    cards = "".join(render_card(cid, group, clauses.get(cid)) for cid, group in _group_citations(citations))
+    keys: dict[str, list[tuple[int, int]]] = {}
+    for s in summary_spans:
+        keys.setdefault(str(s.get("id")), []).append((int(s.get("start", 0)), int(s.get("end", 0))))
+    cards = "".join(render_card(cid, group, clauses.get(cid), keys.get(cid, ()))
+                    for cid, group in _group_citations(citations))
     return f'<div class="qa-cards"><div class="qa-cards-title">引用条款（点击展开原文）</div>{cards}</div>'
 
 
 def render_answer(answer: Mapping[str, Any], clauses: Mapping[str, Clause]) -> str:
     """A finished assistant message: the answer text, then its citation cards."""
     status = "qa-not-found" if answer.get("status") == "not_found" else "qa-answered"
-    text = f'<div class="qa-text">{esc_lines(str(answer.get("answer", "")))}</div>'
-    return f'<div class="qa-answer {status}">{text}{render_cards(answer.get("citations") or [], clauses)}</div>'
+    body = str(answer.get("answer", ""))
+    summary = answer.get("summary")
+    lead = ""
+    if summary:  # the 要点 line in bold above the quotes (the text's own first line is that line)
+        lead = f'<div class="qa-summary"><strong>{esc(SUMMARY_PREFIX + str(summary))}</strong></div>'
+        body = with_summary_line(body, None)
+    text = f'<div class="qa-text">{lead}{esc_lines(body)}</div>'
+    cards = render_cards(answer.get("citations") or [], clauses, answer.get("summary_spans") or [])
+    return f'<div class="qa-answer {status}">{text}{cards}</div>'
 
 
 def stream_prefixes(text: str, chunk: int = 4) -> Iterator[str]:

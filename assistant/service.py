@@ -19,7 +19,8 @@ from assistant.validation import InvalidQuestion, validate_question
 from corpus.loader import load_clause_questions, load_notice, read_source
 from corpus.models import Clause, ParsedDocument
 from corpus.packs import NoticePack
-from retrieval.answer import Answer, AnswerType, Confidence, ExtractiveAnswerer, load_answer_types
+from retrieval.answer import Answer, AnswerType, Confidence, ExtractiveAnswerer, combine_parts, load_answer_types
+from retrieval.parts import split_parts
 from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn, QuestionForm
@@ -225,8 +226,22 @@ class AssistantService:
     def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
         question = self.validate(question)
         turns, cut = self.bounded(history)
-        answer = self.addressed(self.chain.invoke({"question": question, "history": turns}))
+        asks = split_parts(question) if self.llm_model is None else [question]
+        answer = self.chain.invoke({"question": question, "history": turns}) if len(asks) < 2 \
+            else self.answer_parts(question, asks, turns)
+        answer = self.addressed(answer)
         return self.noted_cut(answer) if cut else answer
+
+    def answer_parts(self, question: str, asks: list[str], history: list[dict[str, str]]) -> Answer:
+        """Each ask answered on its own (a later one reads the earlier ones as the conversation), then one reply:
+        answered when any part is, each part's lines under its own heading, the verdicts of the whole question."""
+        turns = list(history)
+        answers = []
+        for ask in asks:
+            part = self.chain.invoke({"question": ask, "history": turns, "parts_of": question})
+            answers.append(part)
+            turns += [{"role": "user", "content": ask}, {"role": "assistant", "content": part.answer}]
+        return combine_parts(question, answers, self.checker)
 
     def noted_cut(self, answer: Answer) -> Answer:
         s = self.settings

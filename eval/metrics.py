@@ -23,6 +23,8 @@ class GoldItem(BaseModel):
     expected_evidence: list[str] = []
     must_include: list[str] = []
     must_not_include: list[str] = []
+    # A question with several asks: each part's question, whether the notice answers it, and its evidence.
+    parts: list[dict] = []
     answerable: bool = True
     category: str = ""
     notes: str = ""
@@ -94,6 +96,8 @@ class ItemResult(BaseModel):
     summary: str | None = None  # the 要点 line
     summary_spans: list[dict] = []
     summary_complete: bool | None = None  # the 要点 line alone holds every must_include group
+    parts: list[dict] = []  # the answer's parts, for a question with several
+    parts_ok: bool | None = None  # every answerable part's evidence cited, every unanswerable part marked so
     forbidden_absent: bool = True
     correct: bool = False
 
@@ -109,6 +113,14 @@ def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], 
     res.status_ok = (status == "answered") == item.answerable
     if extra:
         res.summary, res.summary_spans = extra.get("summary"), list(extra.get("summary_spans") or [])
+        res.parts = list(extra.get("parts") or [])
+    if len(item.parts) >= 2:
+        quotes = " ".join(c.get("quote", "") for c in citations)
+        cited = all(evidence_found(g, quotes) for p in item.parts if p.get("answerable", True)
+                    for g in p.get("expected_evidence", []))
+        refused = all(i < len(res.parts) and res.parts[i].get("status") == "not_found"
+                      for i, p in enumerate(item.parts) if not p.get("answerable", True))
+        res.parts_ok = cited and refused
     if item.must_include and item.answerable:
         res.summary_complete = bool(res.summary) and all(group_included(g, res.summary or "") for g in item.must_include)
     res.quotes_verbatim = sum(c.get("quote", "") in clause_text.get(c["id"], "") for c in citations)
@@ -170,6 +182,7 @@ def aggregate(results: list[ItemResult]) -> dict[str, float | int | None]:
         "answer_accuracy": _mean([1.0 if r.correct else 0.0 for r in results]),
         **({f"evidence_hit@{k}": _hit(by_evidence, k, len(by_evidence)) for k in (1, 3, 5)} if by_evidence else {}),
         "evidence_recall": _mean([r.evidence_recall for r in results if r.answerable and r.evidence_recall is not None]),
+        "parts_all_right": _mean([1.0 if r.parts_ok else 0.0 for r in results if r.parts_ok is not None]),
         "summary_rate": _mean([1.0 if r.summary else 0.0 for r in results if r.status == "answered"]),
         "summary_accuracy": _mean([1.0 if r.summary_complete else 0.0 for r in results if r.summary_complete is not None]),
         "refusal_precision": round(sum(not r.answerable for r in refused) / len(refused), 4) if refused else 1.0,

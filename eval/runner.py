@@ -41,7 +41,8 @@ def run(items: Iterable[GoldItem], answer: AnswerFn, clause_text: dict[str, str]
 def service_answer_fn(service) -> AnswerFn:  # noqa: ANN001 - AssistantService, imported lazily by the caller
     def answer(item: GoldItem) -> tuple[str, str, list[dict], list[str]]:
         ans = service.ask(item.question, item.history)
-        summary = {"summary": ans.summary, "summary_spans": [s.model_dump() for s in ans.summary_spans]}
+        summary = {"summary": ans.summary, "summary_spans": [s.model_dump() for s in ans.summary_spans],
+                   "parts": [p.model_dump() for p in ans.parts]}
         return ans.status, ans.answer, [c.model_dump() for c in ans.citations], [r.id for r in ans.retrieved], summary
 
     return answer

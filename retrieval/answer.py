@@ -46,6 +46,15 @@ class RetrievedClause(BaseModel):
     score: float
 
 
+class AnswerPart(BaseModel):
+    """One ask of a question with several parts, answered on its own."""
+
+    question: str
+    status: Literal["answered", "not_found"]
+    summary: str | None = None
+    citations: list[Citation] = []
+
+
 class Answer(BaseModel):
     """The answer object: what the CLI prints, the API returns and the eval scores."""
 
@@ -59,6 +68,7 @@ class Answer(BaseModel):
     notice: str | None = Field(None, description="The slug of the notice that answered")
     summary: str | None = Field(None, description="The 要点 line: spans of the cited clauses that answer the question")
     summary_spans: list[SummarySpan] = Field([], description="Each span of the 要点 line: clause ID, offsets, text")
+    parts: list[AnswerPart] = Field([], description="For a question with several parts: each part's own answer")
 
 
 class AnswerType(BaseModel):
@@ -249,3 +259,31 @@ def _heading_only(clause: Clause) -> bool:
 def _bare_heading(sentence: str, clause: Clause) -> bool:
     """Just the numbering and a short label, e.g. （四）投资规模。 (a principle's full statement is kept)."""
     return len(clause.heading) <= BARE_HEADING and len(sentence) <= len(clause.heading) + 6
+
+
+NOT_STATED = "通知未作规定"
+
+
+def combine_parts(question: str, answers: list[Answer], checker: object = None) -> Answer:
+    """One reply for a question with several parts: each part's answer under its own heading, the 要点 line
+    joining each part's (or 通知未作规定 for a part the notice does not answer), every part's citations."""
+    from checks.chat import merge_citations  # the same rule for citing each passage once
+
+    lines, summaries, spans, citations = [], [], [], []
+    for n, part in enumerate(answers, 1):
+        body = with_summary_line(part.answer, None)
+        lines.append(f"【第{n}问】{part.question}\n{body}")
+        summaries.append(f"第{n}问：{part.summary or NOT_STATED if part.status == 'not_found' else part.summary or '见下文'}")
+        spans += part.summary_spans
+        citations = merge_citations(citations, part.citations)
+    answered = any(p.status == "answered" for p in answers)
+    combined = Answer(
+        question=question, status="answered" if answered else "not_found", answer="\n\n".join(lines),
+        citations=citations, retrieved=answers[0].retrieved, summary="；".join(summaries) if answered else None,
+        summary_spans=spans, mode=answers[0].mode,
+        parts=[AnswerPart(question=p.question, status=p.status, summary=p.summary, citations=p.citations) for p in answers],
+        timings_ms={k: round(sum(p.timings_ms.get(k, 0.0) for p in answers), 2) for k in answers[0].timings_ms},
+    )
+    if combined.summary:
+        combined.answer = with_summary_line(combined.answer, combined.summary)
+    return checker.merge(question, combined) if checker is not None else combined

@@ -57,7 +57,7 @@ def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer,
 
     def answer(state: dict[str, Any]) -> Answer:
         ans = answerer.answer(state["question"], state["result"], state["query"])
-        if checker is not None:
+        if checker is not None and not state.get("parts_of"):  # a part's verdicts come with the whole question's
             ans = checker.merge(state["question"], ans)
         t2 = time.perf_counter()
         ans.timings_ms = {

@@ -1,0 +1,73 @@
+"""Questions with several parts: 材料最迟什么时候交？还有，一个项目3000万能报吗.
+
+Real users ask two or three things in one message. Each part is retrieved and answered on its own, with
+the statements around it (我们是高校。) as shared context, and each cites its own clause; a part the notice
+does not answer says so while the others are answered. The words that mark a new part are data
+(rules/question_parts.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+PARTS_FILE = Path(__file__).resolve().parent.parent / "rules/question_parts.yaml"
+_CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+")
+
+
+class PartRules(BaseModel):
+    max_parts: int = 4
+    min_chars: int = 4  # a part shorter than this (in CJK characters or Latin words) joins its neighbour
+    connectives: list[str]  # open a new part after a comma: 还有 / 另外 / 以及 / 顺便问一下
+    question_cues: list[str]  # a sentence with one of these asks something; one without is context
+
+
+@lru_cache(maxsize=2)
+def load_part_rules(path: Path = PARTS_FILE) -> PartRules:
+    with open(path, encoding="utf-8") as fh:
+        return PartRules.model_validate(yaml.safe_load(fh) or {})
+
+
+def _size(text: str) -> int:
+    return len(_CJK_OR_WORD.findall(text))
+
+
+def _sentences(text: str, rules: PartRules) -> list[str]:
+    """Sentences at 。？！?! (and ; between asks), then at a comma followed by a connective."""
+    pieces = [p for p in re.split(r"(?<=[。？！?!；;])", text) if p.strip()]
+    connective = "|".join(re.escape(c) for c in sorted(rules.connectives, key=len, reverse=True))
+    out: list[str] = []
+    for piece in pieces:
+        out += [p for p in re.split(rf"[，,、]\s*(?=(?:{connective}))", piece) if p.strip()]
+    return [p.strip() for p in out]
+
+
+def split_parts(question: str, rules: PartRules | None = None) -> list[str]:
+    """The asks in a question, each carrying the statements before it as context; [question] when it asks one thing."""
+    rules = rules or load_part_rules()
+    sentences = _sentences(question, rules)
+    if len(sentences) < 2:
+        return [question]
+    asks: list[str] = []
+    context: list[str] = []
+    lead: str | None = None  # statements before the first ask: context for every part (我们是高校。能报吗？截止哪天？)
+    for s in sentences:
+        if not any(cue in s.lower() for cue in rules.question_cues):
+            context.append(s)  # a statement is context for what follows
+            continue
+        if asks and _size(s) < rules.min_chars:
+            asks[-1] += s  # too short to stand alone: part of the previous ask
+            continue
+        if lead is None:
+            lead = "".join(context)
+        asks.append("".join(context) + s)
+        context = []
+    if context and asks:  # statements after the last ask still describe the asker
+        asks[-1] += "".join(context)
+    if len(asks) < 2 or len(asks) > rules.max_parts:
+        return [question]
+    return [asks[0]] + [a if not lead or a.startswith(lead) else lead + a for a in asks[1:]]

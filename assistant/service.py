@@ -20,10 +20,10 @@ from corpus.loader import load_clause_questions, load_notice, read_source
 from corpus.models import Clause, ParsedDocument
 from corpus.packs import NoticePack
 from retrieval.answer import Answer, AnswerType, Confidence, ExtractiveAnswerer, combine_parts, load_answer_types
-from retrieval.parts import split_parts
 from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn, QuestionForm
+from retrieval.parts import split_parts
 from retrieval.text import NORMALISER_VERSION, QueryNormaliser, TermList
 
 if TYPE_CHECKING:  # imported only when used

@@ -166,12 +166,18 @@ class AssistantService:
         terms = self.terms
         tokenizer = Tokenizer(terms)
         lexical = BM25Index(self.document.clauses, tokenizer)
+        corrector = None
+        if self.settings.typo_correction:
+            from retrieval.typos import make_corrector
+
+            words = {w for c in self.document.clauses for w in tokenizer.tokens(c.text) if not w.startswith("#")}
+            corrector = make_corrector(self.source_text, words, tokenizer.segment, terms.stopwords, terms.function_chars)
         retriever = HybridRetriever(
             store=self.store, lexical=lexical, normaliser=self.normaliser,
             clauses=self.clauses, structure=self.structure, unit_count=self.store._collection.count(),
             k=self.settings.top_k, dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
             question_weight=self.settings.question_weight, router=self.router, router_weight=self.settings.router_weight,
-            answer_types=self.answer_types, fact_weight=self.settings.fact_weight,
+            answer_types=self.answer_types, fact_weight=self.settings.fact_weight, corrector=corrector,
         )
         answerer = ExtractiveAnswerer(
             self.clauses, tokenizer, self.answer_types, self.source_text,

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
         "off", description="auto: a notice without hand-written questions (questions.yaml) gets questions generated "
         "from its own text (retrieval/question_bank.py), indexed beside its clauses; off (default): none. Off because "
         "it measured worse: the flagship without its data, tuning sets, hit@1 0.713 off vs 0.603 auto")
+    typo_correction: bool = Field(True, description="Read a question's homophone typos as the notice's own words "
+                                  "(申抱 -> 申报; needs pypinyin)")
     max_notices_in_memory: int = Field(8, ge=1, le=1000, description="Notices whose indexes stay loaded (LRU)")
     max_notice_mb: float = Field(20.0, gt=0, le=200, description="Largest notice file staff may add (MB)")
     data_dir: Path = Field(ROOT / "data", description="Index, feedback DB, added notices and other run-time state "

@@ -90,6 +90,7 @@ class HybridRetriever(BaseRetriever):
     # (an outline section named like the question) yields to one that can.
     answer_types: list[Any] = []
     fact_weight: float = 0.0
+    corrector: Any = None  # a retrieval.typos.TypoCorrector: homophone typos read as the notice's words
 
     @cached_property
     def _fact_holders(self) -> dict[str, frozenset[str]]:
@@ -106,8 +107,11 @@ class HybridRetriever(BaseRetriever):
         """Ranks every clause for the query. A follow-up's query carries the previous question too;
         focus is the current question alone, whose words then count three times as much."""
         terms = self.normaliser.analyse(query)
-        expanded = self.normaliser.normalise(query, terms.added)
-        signals = self._signals(query, expanded, terms.added, focus)
+        added = terms.added
+        if self.corrector is not None:  # 申抱 -> 申报: counted like an expansion, at half weight
+            added = added + [w for w in self.corrector.corrections(focus or query) if w not in added]
+        expanded = self.normaliser.normalise(query, added)
+        signals = self._signals(query, expanded, added, focus)
         ranked = self._fuse(signals)
         kinds = self.fact_kinds(focus or query, query) if self.fact_weight else []
         if kinds:

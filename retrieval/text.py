@@ -41,6 +41,7 @@ class TermList(BaseModel):
     english: dict[str, list[str]] = {}
     roles: dict[str, str] = {}
     parts: dict[str, list[str]] = {}  # clause ID -> words users use for that whole part (大纲 for an annex)
+    function_chars: str = ""  # grammar characters: a typo is not read across them (retrieval/typos.py)
     stopwords: list[str] = []
 
     @classmethod
@@ -65,6 +66,7 @@ class TermList(BaseModel):
             roles=_first_wins(self.roles, other.roles),
             parts=_first_wins(self.parts, other.parts),
             stopwords=list(dict.fromkeys(self.stopwords + other.stopwords)),
+            function_chars="".join(dict.fromkeys(self.function_chars + other.function_chars)),
         )
 
 
@@ -94,6 +96,10 @@ class Tokenizer:
         for word in self.terms.keep:
             jieba.add_word(word, freq=200000)
         return jieba
+
+    def segment(self, text: str) -> list[str]:
+        """jieba's plain segmentation of the folded text (every character in exactly one token)."""
+        return self._jieba.lcut(fold(text), HMM=False)  # no new-word guessing: a typo stays single characters
 
     def tokens(self, text: str) -> list[str]:
         text = fold(text)

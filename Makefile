@@ -1,6 +1,6 @@
 # make run  - set everything up, then start the web chat on http://127.0.0.1:7860
 # make test - set everything up, then run every test and the eval regression gate
-# make bench - index build time, cold ask, warm p50/p95 latency and peak RSS
+# make bench - index build time, cold ask, warm p50/p95 latency and peak RSS; notices add, memory and first answer at 1/10/50 notices
 # make load - start the app on a free loopback port and drive N concurrent users through /ask (N=50; make load N=200)
 PY := .venv/bin/python
 STAMP := .venv/.installed
@@ -37,6 +37,7 @@ load: install
 
 bench: install
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_library.py
 
 clean:
 	rm -rf data eval/out artifacts

@@ -33,6 +33,7 @@ from retrieval.answer import Answer, ExtractiveAnswerer, RetrievedClause
 from retrieval.chain import standalone_turn
 from retrieval.followup import Turn
 from retrieval.hybrid import HybridRetriever, RetrievalResult
+from retrieval.summary import summarise
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +176,12 @@ def build_llm_chain(
         text = checked.answer
         if checked.dropped_claims:
             text += "\n" + DROPPED_NOTE.format(n=checked.dropped_claims)
+        # The 要点 line comes from the validated citations' verbatim quotes, as in the offline mode. It is kept in
+        # the fields (the chat shows it in bold above the text), not put into the text the model streamed.
+        summary, spans = summarise(question, checked.citations)
         return _timed(rules.merge(question, Answer(
             question=question, status="answered", answer=text, citations=checked.citations,
-            retrieved=retrieved, mode=model_name)), state)
+            retrieved=retrieved, mode=model_name, summary=summary, summary_spans=spans)), state)
 
     def _retrieved(result: RetrievalResult) -> list[RetrievedClause]:
         return [RetrievedClause(id=s.id, score=round(s.score, 4)) for s in result.ranked[:k]]

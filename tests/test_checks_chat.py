@@ -3,6 +3,7 @@
 import pytest
 
 from checks.chat import ChatChecker, merge_citations
+from checks.engine import VERDICT_LABELS
 from retrieval.answer import Answer, Citation
 
 
@@ -38,7 +39,10 @@ def test_question_facts_give_verdicts(checker, clauses, question, expected):
     assert [(v.verdict, checker.citation(v).id) for v in verdicts] == expected and notes == []
     answer = checker.merge(question, plain_answer(clauses, question))
     worst = expected[0][0]
-    assert answer.answer.startswith("核对结论：") and f"（{worst}）" in answer.answer.splitlines()[0]
+    # The 要点 line first: the worst verdict and its reason, then the verdict block.
+    lines = answer.answer.splitlines()
+    assert lines[0] == f"要点：{answer.summary}" and answer.summary.startswith(VERDICT_LABELS[worst])
+    assert lines[1].startswith("核对结论：") and f"（{worst}）" in lines[1]
     assert answer.citations[0].id == expected[0][1]
     for c in answer.citations:  # the Citation contract: verbatim quote, correct offsets, quoted in the text
         assert clauses[c.id].text[c.start:c.end] == c.quote and f"「{c.quote}」" in answer.answer
@@ -57,7 +61,7 @@ def test_impossible_date_is_noted_not_checked(checker, clauses):
 def test_the_fail_on_notice_3_4_example(checker, clauses):
     question = "我们公司是企业法人，投资4000万元，可以申报吗？"
     answer = checker.merge(question, plain_answer(clauses, question))
-    first = answer.answer.splitlines()[1]
+    first = answer.answer.splitlines()[2]
     assert "fail" in first and "4000万元" in first and "〔正文 三（四）〕" in first
     # the verdict's quote of notice.3.1 is inside the answer's own 3.1 citation: cited once
     assert [c.id for c in answer.citations] == ["notice.3.4", "notice.3.1"]

@@ -143,7 +143,8 @@ def test_rules_engine_verdicts_reach_the_prompt_and_lead_the_answer(fake_llm_ser
     _, answer = collect(fake_llm_service, Q_FACTS)
     facts = fresh_fake.prompts[0][1].content.split("已核定事实：\n", 1)[1]
     assert facts.startswith("- ") and "3000" in facts and "〔notice.3.4〕" in facts
-    assert answer.mode == "fake-model" and answer.answer.startswith("核对结论：")  # the rules engine's block first
+    assert answer.mode == "fake-model" and answer.answer.startswith("要点：不符合：")  # the verdict's 要点 line first
+    assert answer.answer.splitlines()[1].startswith("核对结论：")  # then the rules engine's block
     assert answer.answer.endswith("项目承担单位原则上应为企业法人〔正文 三（一）〕。")
 
 

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     staff_password_hash: SecretStr | None = Field(
         None, description="bcrypt hash of the staff password ($2b$…), never the password itself; unset = staff tab locked")
     staff_session_minutes: int = Field(480, ge=1, le=10080, description="A staff login lasts this long (server-side)")
+    staff_free_failures: int = Field(5, ge=1, le=100, description="Failed staff logins (per account and per client "
+                                     "address) before each next try must wait: 1 s, 2 s, 4 s …")
+    staff_lockout_minutes: float = Field(15, gt=0, le=1440, description="The longest such wait (a temporary lock)")
     max_upload_mb: float = Field(5.0, gt=0, le=100, description="Largest draft plan the outline check accepts (MB)")
     llm_provider: Literal["none", "openai", "ollama"] = Field(
         "none", description="Optional LLM answers: none (offline extractive, the default) | openai (any "

@@ -206,3 +206,33 @@ def test_staff_tab_is_locked_without_credentials(service):
     assert not StaffTools(service).auth.enabled
     with pytest.raises(StaffAuthError, match=NOT_CONFIGURED[:6]):
         StaffTools(service).check("anything", "{}")
+
+
+def test_repeated_wrong_passwords_are_throttled_without_a_bcrypt_check(monkeypatch):
+    """The probe: 30 wrong passwords were all answered, and the right one still worked after them."""
+    import bcrypt as real_bcrypt
+
+    now = [1000.0]
+    auth = StaffAuth("staff", SecretStr(HASH), clock=lambda: now[0], free_failures=5, lockout_s=900)
+    checks = []
+    original = real_bcrypt.checkpw
+    monkeypatch.setattr("web.staff.bcrypt.checkpw", lambda pw, h: checks.append(1) or original(pw, h))
+    messages = []
+    for _ in range(30):
+        with pytest.raises(StaffAuthError) as info:
+            auth.login("staff", "wrong", client="10.1.2.3")
+        messages.append(str(info.value))
+    assert len(checks) == 5  # after 5 failures, tries are refused before bcrypt runs
+    assert "请" in messages[-1] and "秒后再试" in messages[-1]
+    with pytest.raises(StaffAuthError, match="秒后再试"):
+        auth.login("staff", PASSWORD, client="10.9.9.9")  # the right password, but the account is throttled
+    assert len(checks) == 5
+    now[0] += 2.0  # the 6th failure's wait (1 s) is over …
+    with pytest.raises(StaffAuthError, match="用户名或密码错误"):
+        auth.login("staff", "wrong", client="10.1.2.3")
+    now[0] += 1.5  # … the 7th must wait 2 s
+    with pytest.raises(StaffAuthError, match="秒后再试"):
+        auth.login("staff", PASSWORD)
+    now[0] += 1.0
+    assert auth.login("staff", PASSWORD)  # waited long enough: the right password works and clears the count
+    assert auth.wait_s("staff") == 0.0

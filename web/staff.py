@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 NOT_CONFIGURED = "员工账号未配置（需设置 STAFF_USERNAME 和 STAFF_PASSWORD_HASH），员工工具已停用。"
 BAD_LOGIN = "用户名或密码错误。"
+THROTTLED = "登录失败次数过多，请 {wait} 秒后再试。"
 LOGIN_REQUIRED = "请先登录员工账号。"
 EXPIRED = "登录已过期，请重新登录。"
 NO_RULES = "通知库中没有配置资格核对规则的通知，此功能已关闭。"
@@ -52,26 +53,56 @@ class StaffAuth:
     """Username + bcrypt hash from settings; sessions are random tokens held in this process only."""
 
     def __init__(self, username: str | None, password_hash: SecretStr | None, session_minutes: int = 480,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, free_failures: int = 5, lockout_s: float = 900.0) -> None:
         self.username = username or ""
         self._hash = password_hash.get_secret_value().encode() if password_hash else b""
         self.ttl_s = session_minutes * 60
         self.clock = clock
         self._sessions: dict[str, float] = {}
         self._lock = threading.Lock()
+        # Failed logins per account and per client address: after free_failures, each next try must wait twice as
+        # long as the one before (1 s, 2 s, 4 s …, at most lockout_s); a refused try costs no bcrypt check.
+        self.free_failures = free_failures
+        self.lockout_s = lockout_s
+        self._failures: dict[str, tuple[int, float]] = {}  # key -> (failures, time of the last one)
         self.enabled = bool(self.username and self._hash)
         if self.enabled and not self._hash.startswith((b"$2a$", b"$2b$", b"$2y$")):
             log.error("STAFF_PASSWORD_HASH is not a bcrypt hash; the staff tab stays locked")
             self.enabled = False
 
-    def login(self, username: str, password: str) -> str:
+    def _keys(self, username: str, client: str) -> list[str]:
+        return [f"user:{(username or '').strip().lower()[:64]}", f"addr:{client or '-'}"]
+
+    def wait_s(self, username: str, client: str = "") -> float:
+        """Seconds until this account or address may try again (0: now)."""
+        now = self.clock()
+        waits = []
+        with self._lock:
+            for key in self._keys(username, client):
+                count, last = self._failures.get(key, (0, 0.0))
+                if count >= self.free_failures:
+                    waits.append(last + min(2.0 ** (count - self.free_failures), self.lockout_s) - now)
+        return max([0.0, *waits])
+
+    def login(self, username: str, password: str, client: str = "") -> str:
         if not self.enabled:
             raise StaffAuthError(NOT_CONFIGURED)
+        wait = self.wait_s(username, client)
+        if wait > 0:  # throttled: refused before any bcrypt work
+            log.warning("staff login throttled for %r from %s", (username or "")[:40], client or "-")
+            raise StaffAuthError(THROTTLED.format(wait=max(1, round(wait))))
         # Always run bcrypt, so a wrong user name takes as long as a wrong password.
         password_ok = bcrypt.checkpw((password or "").encode(), self._hash)
         if not (hmac.compare_digest((username or "").encode(), self.username.encode()) and password_ok):
-            log.warning("staff login failed for %r", (username or "")[:40])
+            log.warning("staff login failed for %r from %s", (username or "")[:40], client or "-")
+            with self._lock:
+                for key in self._keys(username, client):
+                    count, _ = self._failures.get(key, (0, 0.0))
+                    self._failures[key] = (count + 1, self.clock())
             raise StaffAuthError(BAD_LOGIN)
+        with self._lock:
+            for key in self._keys(username, client):
+                self._failures.pop(key, None)
         token = secrets.token_urlsafe(32)
         with self._lock:
             now = self.clock()
@@ -122,7 +153,8 @@ class StaffTools:
         self.library: NoticeLibrary = as_library(source)
         settings = self.library.settings
         self.auth = auth or StaffAuth(settings.staff_username, settings.staff_password_hash,
-                                      settings.staff_session_minutes)
+                                      settings.staff_session_minutes, free_failures=settings.staff_free_failures,
+                                      lockout_s=settings.staff_lockout_minutes * 60)
         self.limits = UploadLimits(max_bytes=int(settings.max_upload_mb * MB))
         candidates = [self.library.default_slug()] + [s for s in self.library.slugs() if s != self.library.default_slug()]
         services = [self.library.service(s) for s in candidates]
@@ -225,6 +257,12 @@ def outline_markdown(report: OutlineReport, clauses: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n" + verdicts_markdown(report.findings, report.overall, clauses)
 
 
+def client_of(request: gr.Request | None) -> str:
+    """The client's address, for throttling failed logins per address."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "")
+
+
 def staged_markdown(staged: StagedNotice) -> str:
     """What staff check before publishing: metadata, warnings and the clause tree."""
     m = staged.meta
@@ -259,10 +297,10 @@ def staff_tab(source: Any) -> StaffTools:
         return run
 
     # -- API endpoints (named; each checks the token) --------------------------------------------
-    def staff_login(username: str, password: str) -> str:
+    def staff_login(username: str, password: str, request: gr.Request) -> str:
         """Log in as staff; returns a session token for the other staff endpoints."""
         try:
-            return tools.auth.login(username, password)
+            return tools.auth.login(username, password, client_of(request))
         except StaffAuthError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -355,9 +393,9 @@ def staff_tab(source: Any) -> StaffTools:
             gr.api(endpoint, api_name=endpoint.__name__)
 
     # -- UI callbacks (private; token from the server-side State) --------------------------------
-    def on_login(user: str, pw: str) -> tuple[Any, ...]:
+    def on_login(user: str, pw: str, request: gr.Request) -> tuple[Any, ...]:
         try:
-            new = tools.auth.login(user, pw)
+            new = tools.auth.login(user, pw, client_of(request))
         except StaffAuthError as exc:
             return None, md_escape(str(exc)), gr.update(visible=True), gr.update(visible=False), ""
         return new, f"已登录：{md_escape(tools.auth.username)}", gr.update(visible=False), gr.update(visible=True), ""

@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.settings import ROOT, Settings
 from eval.gate import load_baseline, regressions, save_baseline
-from eval.metrics import aggregate
+from eval.metrics import accuracy_by_kind, aggregate
 from eval.report import metrics_table, write_report
 from eval.runner import load_gold, run, service_answer_fn, write_results
 
@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     write_results(args.out, results, metrics)
     report = write_report(args.out, results, metrics, naive, extra)
     print(metrics_table(metrics, naive))
+    print("\naccuracy by kind: " + ", ".join(f"{k} {v}" for k, v in accuracy_by_kind(results).items()))
     if args.llm:
         print("\n" + "\n".join(f"{k}: {v}" for k, v in extra.items() if k == "answer mode" or k in tally))
     print(f"\nreport: {report}")

@@ -27,6 +27,7 @@ class GoldItem(BaseModel):
     parts: list[dict] = []
     answerable: bool = True
     category: str = ""
+    kind: str = ""  # the kind of question (two_part, near_miss, typo_terse …): accuracy is reported by kind
     notes: str = ""
 
 
@@ -79,6 +80,7 @@ class ItemResult(BaseModel):
     id: str
     question: str
     category: str
+    kind: str = ""
     answerable: bool
     status: str
     answer: str
@@ -107,7 +109,7 @@ def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], 
     cited = [c["id"] for c in citations]
     expected = item.expected_citations
     res = ItemResult(
-        id=item.id, question=item.question, category=item.category, answerable=item.answerable, status=status,
+        id=item.id, question=item.question, category=item.category, kind=item.kind, answerable=item.answerable, status=status,
         answer=answer, citations=citations, retrieved=retrieved, latency_ms=latency_ms,
     )
     res.status_ok = (status == "answered") == item.answerable
@@ -116,11 +118,11 @@ def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], 
         res.parts = list(extra.get("parts") or [])
     if len(item.parts) >= 2:
         quotes = " ".join(c.get("quote", "") for c in citations)
-        cited = all(evidence_found(g, quotes) for p in item.parts if p.get("answerable", True)
-                    for g in p.get("expected_evidence", []))
+        parts_cited = all(evidence_found(g, quotes) for p in item.parts if p.get("answerable", True)
+                          for g in p.get("expected_evidence", []))
         refused = all(i < len(res.parts) and res.parts[i].get("status") == "not_found"
                       for i, p in enumerate(item.parts) if not p.get("answerable", True))
-        res.parts_ok = cited and refused
+        res.parts_ok = parts_cited and refused
     if item.must_include and item.answerable:
         res.summary_complete = bool(res.summary) and all(group_included(g, res.summary or "") for g in item.must_include)
     res.quotes_verbatim = sum(c.get("quote", "") in clause_text.get(c["id"], "") for c in citations)
@@ -154,6 +156,15 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     idx = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return round(ordered[idx], 2)
+
+
+def accuracy_by_kind(results: list[ItemResult]) -> dict[str, str]:
+    """'correct/total' per kind of question (or category when items give no kind), so a gain in one kind
+    cannot hide a loss in another."""
+    groups: dict[str, list[bool]] = {}
+    for r in results:
+        groups.setdefault(r.kind or r.category or "-", []).append(r.correct)
+    return {k: f"{sum(v)}/{len(v)}" for k, v in sorted(groups.items())}
 
 
 def _hit(ranks: list[int | None], k: int, n: int) -> float:

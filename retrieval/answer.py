@@ -27,6 +27,7 @@ _YEAR = re.compile(r"(20\d\d)\s*年?")
 SHORT_CLAUSE = 160  # characters: a clause this short is quoted whole
 WHOLE_TOPIC = 400  # characters: a clause up to this long is quoted whole when the question asks for its topic
 BARE_HEADING = 10
+MAX_LISTED = 4  # sentences quoted from one clause for a question that asks for a list
 _TITLE_INTENT = re.compile(r"叫什么|名称|标题|题目|是什么|是啥|是哪个|哪个表|什么表|title|name|what is")
 # ...unless it asks about the content, which a title-only part does not give.
 _CONTENT_INTENT = re.compile(r"内容|填|栏目|包括|包含|要求|格式|模板|怎么|如何|哪些|content|fill|include|field")
@@ -152,7 +153,8 @@ class ExtractiveAnswerer:
         typed = query if is_elliptic(question) else question
         if any((t.asked(question) or t.asked(typed)) and not t.present(evidence) for t in self.answer_types):
             return self._not_found(question, retrieved)
-        summary, spans = summarise(typed, citations)
+        # A list question's answer is several sentences: one part of one of them would not answer it.
+        summary, spans = summarise(typed, citations, best_part=not result.list_intent)
         if result.list_intent and chosen[0].children and len(citations) > 2:
             rules = load_summary_rules()
             listed = parts_summary(citations, {cid: self.clauses[cid].heading for cid in chosen[0].children},
@@ -205,7 +207,7 @@ class ExtractiveAnswerer:
             if clause.children and (list_intent or _heading_only(clause)):
                 citations.extend(self._cite_children(clause))
             else:
-                citations.extend(self._best_sentences(query, clause))
+                citations.extend(self._best_sentences(query, clause, list_intent))
         return citations
 
     def _cite_children(self, clause: Clause) -> list[Citation]:
@@ -216,7 +218,7 @@ class ExtractiveAnswerer:
             out.append(self._citation(child, sentences[0] if sentences else child.text))
         return out
 
-    def _best_sentences(self, query: str, clause: Clause) -> list[Citation]:
+    def _best_sentences(self, query: str, clause: Clause, list_intent: bool = False) -> list[Citation]:
         sentences = split_sentences(clause.text) or [clause.text]
         # A bare heading sentence ("（四）投资规模。") adds nothing to a quote.
         candidates = [s for s in sentences if not _bare_heading(s, clause)] or sentences
@@ -227,7 +229,8 @@ class ExtractiveAnswerer:
         q = set(self.tokenizer.tokens(query))
         scored = [(sum(self.idf(t) for t in q & set(self.tokenizer.tokens(s))), i, s) for i, s in enumerate(candidates)]
         best = max(scored, key=lambda t: (t[0], -t[1]))
-        picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:2]
+        # A question that asks for a list (哪些原则) may be answered by several sentences of one clause.
+        picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:MAX_LISTED if list_intent else 2]
         picked.sort(key=lambda t: t[1])
         return [self._citation(clause, s) for _, _, s in picked]
 

@@ -91,7 +91,8 @@ def best_segment(question: str, citation: object, max_chars: int) -> SummarySpan
     return best[1] if best else None
 
 
-def summarise(question: str, citations: list, rules: SummaryRules | None = None) -> tuple[str | None, list[SummarySpan]]:
+def summarise(question: str, citations: list, rules: SummaryRules | None = None,
+              best_part: bool = True) -> tuple[str | None, list[SummarySpan]]:
     """(the 要点 text, its spans) for an answer's citations, or (None, []) when no span fits the question.
 
     The kind of fact asked picks the span; a question that asks for no kind gets the part of the first quote
@@ -103,7 +104,7 @@ def summarise(question: str, citations: list, rules: SummaryRules | None = None)
             span = rules.span_in(kind, c.id, c.quote, c.start)
             if span is not None:
                 return span.text, [span]
-    if not kinds and citations:
+    if not kinds and citations and best_part:
         span = best_segment(question, citations[0], rules.max_chars)
         if span is not None:
             return span.text, [span]

@@ -24,6 +24,7 @@ run: install
 test: install
 	$(PY) -m pytest -q
 	$(PY) -m eval --check --out eval/out
+	$(PY) -m eval.gates
 
 check: install
 	$(PY) -m ruff check .

@@ -276,13 +276,17 @@ def combine_parts(question: str, answers: list[Answer], checker: object = None) 
     for n, part in enumerate(answers, 1):
         body = with_summary_line(part.answer, None)
         lines.append(f"【第{n}问】{part.question}\n{body}")
-        summaries.append(f"第{n}问：{part.summary or NOT_STATED if part.status == 'not_found' else part.summary or '见下文'}")
+        if part.status == "not_found":
+            summaries.append(f"第{n}问：{NOT_STATED}")
+        elif part.summary:
+            summaries.append(f"第{n}问：{part.summary}")
         spans += part.summary_spans
         citations = merge_citations(citations, part.citations)
     answered = any(p.status == "answered" for p in answers)
     combined = Answer(
         question=question, status="answered" if answered else "not_found", answer="\n\n".join(lines),
-        citations=citations, retrieved=answers[0].retrieved, summary="；".join(summaries) if answered else None,
+        citations=citations, retrieved=answers[0].retrieved,
+        summary="；".join(summaries) if answered and any(p.summary for p in answers) else None,
         summary_spans=spans, mode=answers[0].mode,
         parts=[AnswerPart(question=p.question, status=p.status, summary=p.summary, citations=p.citations) for p in answers],
         timings_ms={k: round(sum(p.timings_ms.get(k, 0.0) for p in answers), 2) for k in answers[0].timings_ms},

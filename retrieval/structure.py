@@ -125,7 +125,10 @@ class StructureResolver:
     def cited(self, question: str) -> str | None:
         """The clause a question cites by its own number (第十二条 -> the article numbered so), if the notice has one;
         within a named annex when the question names one."""
-        for m in _CITED.finditer(fold(question)):
+        q = fold(question)
+        for m in _CITED.finditer(q):
+            if q[max(0, m.start() - 1):m.start()] in ("》", ">"):  # 《条例》第三十三条: another document's article
+                continue
             hits = self._cited.get(_cited_key(m) or ("", 0), [])
             if hits:
                 annex = self.annex_named(question)

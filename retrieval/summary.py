@@ -52,7 +52,9 @@ class SummaryRules(BaseModel):
     def span_in(self, kind: SummaryKind, clause_id: str, text: str, offset: int = 0) -> SummarySpan | None:
         """The first span of this kind in text (a quote starting at offset in its clause), short enough."""
         for m in re.finditer(kind.span, text):
-            found = m.group(0).strip(" ，,；;")
+            # Not across a heading (八、财政金融 全年…): the span starts after the last space or list mark in it.
+            found = re.split(r"\s|、", m.group(0).strip(" ，,；;"))[-1] if re.search(r"\s|、", m.group(0)) else m.group(0)
+            found = found.strip(" ，,；;")
             if 2 <= len(found) <= self.max_chars:
                 start = offset + m.start() + m.group(0).find(found)
                 return SummarySpan(id=clause_id, start=start, end=start + len(found), text=found)

@@ -84,6 +84,11 @@ def test_a_regulation_is_read_by_chapter_and_article(scratch_library):
     by_id = staged.document.by_id()
     assert staged.document.structure == "regulation"
     assert by_id["notice.2.12"].marker.endswith("第十二条")
+    from retrieval.structure import StructureResolver
+
+    resolver = StructureResolver(by_id)
+    assert resolver.resolve("第十二条规定了什么") == "notice.2.12" == resolver.resolve("第12条说的啥")
+    assert resolver.cited("《条例》第十二条规定了什么") is None  # another document's article, not this one's
     staged.discard()
 
 

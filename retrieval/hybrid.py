@@ -98,6 +98,17 @@ class HybridRetriever(BaseRetriever):
         return {t.name: frozenset(cid for cid, c in self.clauses.items() if c.content_provided and t.present(c.text))
                 for t in self.answer_types if (t.evidence or t.evidence_regex) and not t.message}
 
+    def _states_asked_fact(self, target: str, kinds: list[str]) -> bool:
+        """True unless the question asks for a kind of fact that the target (with its parts) does not state but
+        some other clause does."""
+        if not kinds:
+            return True
+        for kind in kinds:
+            holders = self._fact_holders[kind]
+            if any(is_within(h, target) for h in holders) or not holders:
+                return True
+        return False
+
     def fact_kinds(self, question: str, query: str) -> list[str]:
         """The kinds of fact the question asks for; an elliptic follow-up asks what its previous turn asked."""
         typed = query if is_elliptic(question) else question
@@ -122,11 +133,17 @@ class HybridRetriever(BaseRetriever):
             # 写在哪 / 方案里 ask about a part of the document (the outline): its clauses beat look-alikes elsewhere.
             ranked = [s.model_copy(update={"score": s.score + self.scope_weight})
                       if any(is_within(s.id, sc) and s.id != sc for sc in scopes) else s for s in ranked]
-        # An unnamed title-only part drops below every clause with any similarity at all.
+        # An unnamed title-only part drops below every clause with any similarity at all; so does a named one when
+        # the question asks for a fact, which a part given only by its title cannot state.
         penalty = self.dense_weight + self.lexical_weight + self.question_weight + self.router_weight
-        ranked = [s.model_copy(update={"score": s.score - penalty}) if self._unnamed_title_only(s.id, query) else s
-                  for s in ranked]
+        ranked = [s.model_copy(update={"score": s.score - penalty})
+                  if not self.clauses[s.id].content_provided and (kinds or self._unnamed_title_only(s.id, query))
+                  else s for s in ranked]
         target = self.structure.resolve(query, context_scope)
+        if target is not None and not self._states_asked_fact(target, kinds):
+            # Near-miss wording: the question names a part (大纲里"投资估算及筹措"…) but asks for a kind of fact
+            # (a minimum amount) that part does not state and another clause does. The fact kind outweighs the name.
+            target = None
         if target is not None:
             ranked = self._pointed_first(ranked, target)
         ranked.sort(key=lambda s: s.score, reverse=True)

@@ -233,3 +233,11 @@ def test_individual_applicant_is_not_a_count_of_people(service, question, applic
 @pytest.mark.parametrize("question", ["周末团建，十几个人去哪吃火锅好？", "年会二十来个人，订什么餐厅合适？"])
 def test_off_topic_question_with_a_count_of_people_is_refused(service, question):
     assert service.ask(question).status == "not_found"  # 个人 in 十几个人 once made it an applicant question
+
+
+def test_the_kind_of_fact_outweighs_a_named_section_that_does_not_state_it(service):
+    """Near-miss wording: the question names an outline section, but asks for a minimum amount the body states."""
+    answer = service.ask("附件1里写投资估算及筹措的那一节，对项目投资额有没有最低多少万元的要求？")
+    assert answer.status == "answered" and answer.citations[0].id == "notice.3.4"
+    pointed = service.ask("附件1里写投资估算及筹措的那一节要写什么？")  # no kind of fact asked: the named section
+    assert pointed.citations[0].id == "annex1.6.5"

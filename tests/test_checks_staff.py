@@ -236,3 +236,38 @@ def test_repeated_wrong_passwords_are_throttled_without_a_bcrypt_check(monkeypat
     now[0] += 1.0
     assert auth.login("staff", PASSWORD)  # waited long enough: the right password works and clears the count
     assert auth.wait_s("staff") == 0.0
+
+
+def test_staff_add_a_notice_preview_then_publish(tmp_path):
+    """员工工具 → 通知管理: an upload is parsed into staging (tree, warnings, metadata), then published atomically."""
+    import shutil
+
+    from gradio.utils import get_upload_folder
+
+    from assistant.library import NoticeLibrary
+    from assistant.settings import Settings
+    from tests.paths import COLLECTED
+    from web.staff import StaffTools, UploadError, staged_markdown
+
+    library = NoticeLibrary(Settings(data_dir=tmp_path / "data"))
+    auth = StaffAuth("staff", SecretStr(HASH))
+    tools = StaffTools(library, auth)
+    upload_dir = Path(get_upload_folder()) / "test-staff-notice"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    upload = upload_dir / "hust-2021-call.txt"
+    shutil.copyfile(COLLECTED / "hust-2021-basic-resources-call/source.txt", upload)
+    with pytest.raises(StaffAuthError):
+        tools.stage_notice(None, str(upload))  # no session, no staging
+    token = auth.login("staff", PASSWORD)
+    with pytest.raises(UploadError, match="重新上传"):
+        tools.stage_notice(token, str(COLLECTED / "hust-2021-basic-resources-call/source.txt"))  # not an upload
+    staged = tools.stage_notice(token, str(upload), "hust-call")
+    preview = staged_markdown(staged)
+    assert "notice.3  校内联系人" in preview and "标识：`hust-call`" in preview
+    assert "hust-call" not in library.slugs()  # staged, not live
+    assert tools.publish_notice(token, staged.root.name) == "hust-call"
+    assert "hust-call" in library.slugs()
+    assert "zdyfjh@hust.edu.cn" in library.service("hust-call").ask("联系邮箱是什么？").answer
+    with pytest.raises(UploadError, match="没有待发布"):
+        tools.publish_notice(token, staged.root.name)  # published once
+    shutil.rmtree(upload_dir, ignore_errors=True)

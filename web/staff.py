@@ -266,7 +266,7 @@ def client_of(request: gr.Request | None) -> str:
 def staged_markdown(staged: StagedNotice) -> str:
     """What staff check before publishing: metadata, warnings and the clause tree."""
     m = staged.meta
-    lines = [f"**{md_escape(m.title)}**", "", f"- 标识：`{md_escape(m.slug)}`"
+    lines = [f"**{md_escape(m.title)}**", "", f"- 标识：`{m.slug}`"  # a slug is [a-z0-9-]: nothing to escape in code
              + ("（将替换现有同名通知）" if staged.replaces else "")]
     for label, value in (("发文机关", m.issuer), ("发文字号", m.doc_number), ("成文日期", m.date),
                          ("主送", "；".join(m.recipients)), ("格式", m.source_format)):
@@ -276,7 +276,8 @@ def staged_markdown(staged: StagedNotice) -> str:
         lines.append(f"- 附件{annex.number}：{md_escape(annex.title)}" + ("" if annex.content_provided else "（原文未提供内容）"))
     for w in staged.warnings:
         lines.append(f"- ⚠ {md_escape(w)}")
-    lines += ["", f"条款（{len(staged.document.clauses)}）：", "", "```", *staged.tree(), "```"]
+    tree = [line.replace("`", "'") for line in staged.tree()]  # nothing may close the code fence
+    lines += ["", f"条款（{len(staged.document.clauses)}）：", "", "```", *tree, "```"]
     return "\n".join(lines)
 
 
@@ -430,7 +431,7 @@ def staff_tab(source: Any) -> StaffTools:
         except Exception:
             log.exception("publishing a notice failed")
             return None, "- 发布失败，原通知保持不变，请稍后再试。", gr.update(visible=False)
-        return None, f"已发布：`{md_escape(slug)}`。刷新页面后可在“选择通知”中选择它。", gr.update(visible=False)
+        return None, f"已发布：`{slug}`。刷新页面后可在“选择通知”中选择它。", gr.update(visible=False)
 
     def on_template(current: str | None) -> Any:
         try:

@@ -324,5 +324,14 @@ class NoticeLibrary:
         self._packs = {root: v for root, v in self._packs.items() if slug_dir not in root.parents}
 
 
+def as_library(source: NoticeLibrary | AssistantService) -> NoticeLibrary:
+    """A library; a single service becomes a library that serves it (and any other notice it finds)."""
+    if isinstance(source, NoticeLibrary):
+        return source
+    library = NoticeLibrary(source.settings)
+    library.adopt(source)
+    return library
+
+
 def default_pack(settings: Settings) -> NoticePack:
     return NoticeLibrary(settings).pack(None)

@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from assistant import __version__
-from assistant.library import LibraryError, NoticeLibrary
+from assistant.library import LibraryError, NoticeLibrary, as_library
 from assistant.service import AssistantService, InvalidQuestion
 from corpus.packs import NoticePack
 from web.chat import (
@@ -70,15 +70,6 @@ def mode_text(answered_by: str, configured: str) -> str:
 def feedback_store_for(source: NoticeLibrary | AssistantService) -> FeedbackStore:
     """The feedback DB: <data_dir>/feedback.db."""
     return FeedbackStore(Path(source.settings.data_dir) / "feedback.db")
-
-
-def as_library(source: NoticeLibrary | AssistantService) -> NoticeLibrary:
-    """A library; a single service becomes a library that serves it (and any other notice it finds)."""
-    if isinstance(source, NoticeLibrary):
-        return source
-    library = NoticeLibrary(source.settings)
-    library.adopt(source)
-    return library
 
 
 def page_title(pack: NoticePack) -> str:

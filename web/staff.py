@@ -24,7 +24,7 @@ from gradio import FileData
 from gradio.utils import get_upload_folder
 from pydantic import SecretStr
 
-from assistant.library import LibraryError, NoticeLibrary, StagedNotice
+from assistant.library import LibraryError, NoticeLibrary, StagedNotice, as_library
 from checks.engine import CheckReport
 from checks.outline import OutlineChecker, OutlineReport
 from checks.profile import Category, ProfileError, SubmitterType, UnitType, parse_profile, parse_profile_json
@@ -148,8 +148,6 @@ class StaffTools:
     """
 
     def __init__(self, source: Any, auth: StaffAuth | None = None) -> None:  # NoticeLibrary or AssistantService
-        from web.app import as_library
-
         self.library: NoticeLibrary = as_library(source)
         settings = self.library.settings
         self.auth = auth or StaffAuth(settings.staff_username, settings.staff_password_hash,

@@ -23,13 +23,15 @@ from retrieval.answer import Answer, AnswerType, Confidence, ExtractiveAnswerer,
 from retrieval.embedding_cache import SQLiteCachedEmbeddings
 from retrieval.embeddings import make_embeddings
 from retrieval.index import IndexManager, ProgressFn, QuestionForm
-from retrieval.parts import split_parts
 from retrieval.text import NORMALISER_VERSION, QueryNormaliser, TermList
 
 if TYPE_CHECKING:  # imported only when used
     from checks.chat import ChatChecker
+    from retrieval.analysis import QuestionAnalyser, QuestionAnalysis
+    from retrieval.lexical import BM25Index
     from retrieval.router import ClauseRouter
     from retrieval.structure import StructureResolver
+    from retrieval.text import Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -156,32 +158,55 @@ class AssistantService:
         return QueryNormaliser(self.terms)
 
     @cached_property
+    def tokenizer(self) -> Tokenizer:
+        from retrieval.text import Tokenizer
+
+        return Tokenizer(self.terms)
+
+    @cached_property
+    def lexical(self) -> BM25Index:
+        from retrieval.lexical import BM25Index
+
+        return BM25Index(self.document.clauses, self.tokenizer)
+
+    @cached_property
+    def corrector(self) -> Any:
+        """Reads homophone typos (申抱) as the notice's words (TYPO_CORRECTION), or None."""
+        if not self.settings.typo_correction:
+            return None
+        from retrieval.typos import make_corrector
+
+        tokenizer, terms = self.tokenizer, self.terms
+        words = {w for c in self.document.clauses for w in tokenizer.tokens(c.text) if not w.startswith("#")}
+        return make_corrector(self.source_text, words, tokenizer.segment, terms.stopwords, terms.function_chars)
+
+    @cached_property
+    def analyser(self) -> QuestionAnalyser:
+        """Reads each question once (retrieval/analysis.py) for every later stage."""
+        from retrieval.analysis import QuestionAnalyser
+
+        vocabulary = self.checker.vocabulary if self.checker is not None else None
+        return QuestionAnalyser(self.normaliser, self.structure, self.answer_types, self.corrector, vocabulary)
+
+    @cached_property
     def chain(self) -> Any:
         from retrieval.chain import build_chain
         from retrieval.hybrid import HybridRetriever
-        from retrieval.lexical import BM25Index
-        from retrieval.text import Tokenizer
+        from retrieval.rerankers import make_rerankers
 
         started = time.perf_counter()
-        terms = self.terms
-        tokenizer = Tokenizer(terms)
-        lexical = BM25Index(self.document.clauses, tokenizer)
-        corrector = None
-        if self.settings.typo_correction:
-            from retrieval.typos import make_corrector
-
-            words = {w for c in self.document.clauses for w in tokenizer.tokens(c.text) if not w.startswith("#")}
-            corrector = make_corrector(self.source_text, words, tokenizer.segment, terms.stopwords, terms.function_chars)
+        s = self.settings
         retriever = HybridRetriever(
-            store=self.store, lexical=lexical, normaliser=self.normaliser,
+            store=self.store, lexical=self.lexical, normaliser=self.normaliser,
             clauses=self.clauses, structure=self.structure, unit_count=self.store._collection.count(),
-            k=self.settings.top_k, dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
-            question_weight=self.settings.question_weight, router=self.router, router_weight=self.settings.router_weight,
-            answer_types=self.answer_types, fact_weight=self.settings.fact_weight, corrector=corrector,
+            k=s.top_k, dense_weight=s.dense_weight, lexical_weight=s.lexical_weight,
+            question_weight=s.question_weight, router=self.router, router_weight=s.router_weight,
+            answer_types=self.answer_types, analyser=self.analyser,
+            rerankers=make_rerankers(s.rerankers, s.reranker_weights),
         )
         answerer = ExtractiveAnswerer(
-            self.clauses, tokenizer, self.answer_types, self.source_text,
-            Confidence(threshold=self.settings.not_found_threshold), k=self.settings.top_k, idf=lexical.idf,
+            self.clauses, self.tokenizer, self.answer_types, self.source_text,
+            Confidence(threshold=s.not_found_threshold), k=s.top_k, idf=self.lexical.idf,
         )
         self.retriever = retriever
         self.startup_ms["chain"] = round((time.perf_counter() - started) * 1000, 1)
@@ -189,10 +214,10 @@ class AssistantService:
             from llm.chain import build_llm_chain
             from llm.facts import load_verdict_hook
 
-            log.info("answers by LLM %s (%s), extractive fallback", self.mode, self.settings.llm_provider)
-            return build_llm_chain(retriever, answerer, self.llm_model, self.mode, self.settings.llm_timeout_s,
+            log.info("answers by LLM %s (%s), extractive fallback", self.mode, s.llm_provider)
+            return build_llm_chain(retriever, answerer, self.analyser, self.llm_model, self.mode, s.llm_timeout_s,
                                    verdicts=load_verdict_hook(self.checker))
-        return build_chain(retriever, answerer, self.checker)
+        return build_chain(retriever, answerer, self.analyser, self.checker)
 
     @cached_property
     def llm_model(self) -> Any:
@@ -232,22 +257,29 @@ class AssistantService:
     def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
         question = self.validate(question)
         turns, cut = self.bounded(history)
-        asks = split_parts(question) if self.llm_model is None else [question]
-        answer = self.chain.invoke({"question": question, "history": turns}) if len(asks) < 2 \
-            else self.answer_parts(question, asks, turns)
+        chain = self.chain  # built first: the analysis of a follow-up may rank its previous question
+        analysis = self.analyser.analyse(question, turns, previous_top=self._top_clause)
+        if len(analysis.parts) < 2 or self.llm_model is not None:
+            answer = chain.invoke({"question": question, "history": turns, "analysis": analysis})
+        else:
+            answer = self.answer_parts(analysis, turns)
         answer = self.addressed(answer)
         return self.noted_cut(answer) if cut else answer
 
-    def answer_parts(self, question: str, asks: list[str], history: list[dict[str, str]]) -> Answer:
+    def _top_clause(self, question: str) -> str:
+        return self.retriever.rank(question).ranked[0].id
+
+    def answer_parts(self, analysis: QuestionAnalysis, history: list[dict[str, str]]) -> Answer:
         """Each ask answered on its own (a later one reads the earlier ones as the conversation), then one reply:
         answered when any part is, each part's lines under its own heading, the verdicts of the whole question."""
         turns = list(history)
         answers = []
-        for ask in asks:
-            part = self.chain.invoke({"question": ask, "history": turns, "parts_of": question})
-            answers.append(part)
-            turns += [{"role": "user", "content": ask}, {"role": "assistant", "content": part.answer}]
-        return combine_parts(question, answers, self.checker)
+        for ask in analysis.parts:
+            part = self.analyser.analyse(ask, turns, previous_top=self._top_clause)
+            answers.append(self.chain.invoke({"question": ask, "history": turns, "analysis": part,
+                                              "parts_of": analysis.question}))
+            turns += [{"role": "user", "content": ask}, {"role": "assistant", "content": answers[-1].answer}]
+        return combine_parts(analysis.question, answers, self.checker, analysis.facts)
 
     def noted_cut(self, answer: Answer) -> Answer:
         s = self.settings

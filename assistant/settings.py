@@ -54,6 +54,12 @@ class Settings(BaseSettings):
                                  "in fusion; 0 = off")
     fact_weight: float = Field(0.5, ge=0, description="Fusion bonus for clauses that state the kind of fact the question "
                                "asks for (a date, a count, a phone number: rules/answer_types.yaml); 0 = off")
+    rerankers: list[str] = Field(["fact_kind", "scope", "title_only", "positional", "heading_or_part"],
+                                 description="Re-rankers after fusion, in order (retrieval/rerankers.py)")
+    scope_weight: float = Field(0.5, ge=0, description="Bonus for clauses in the part of the document a question is about")
+    title_only_weight: float = Field(1.0, ge=0, description="Title-only parts sink by this many times the fusion total")
+    pointed_weight: float = Field(1.0, ge=0, description="Lead of the clause a positional reference (第二部分) points to")
+    heading_or_part_weight: float = Field(1.0, ge=0, description="0 turns off choosing heading vs part at the top")
     router_cache: Path | None = Field(None, description="Folder of cached router weights; unset = <data_dir>/router")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
@@ -100,6 +106,11 @@ class Settings(BaseSettings):
         if path.is_file():
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
         return tuple(sources)
+
+    @property
+    def reranker_weights(self) -> dict[str, float]:
+        return {"fact_kind": self.fact_weight, "scope": self.scope_weight, "title_only": self.title_only_weight,
+                "positional": self.pointed_weight, "heading_or_part": self.heading_or_part_weight}
 
     @property
     def index_dir(self) -> Path:

@@ -49,9 +49,11 @@ class ChatChecker:
                                          key_project_count=facts.counts[0].count if facts.counts else None))
         return out
 
-    def verdicts(self, question: str) -> tuple[list[Verdict], list[str]]:
-        """Verdicts on the question's facts (worst first), and notes on facts that could not be used."""
-        facts = extract_facts(question, self.vocabulary)
+    def verdicts(self, question: str, facts: QuestionFacts | None = None) -> tuple[list[Verdict], list[str]]:
+        """Verdicts on the question's facts (worst first), and notes on facts that could not be used.
+
+        facts: the question's analysis already read them (retrieval/analysis.py); else they are read here."""
+        facts = extract_facts(question, self.vocabulary) if facts is None else facts
         if not facts.any():
             return [], []
         found = [v for p in self.profiles(facts) for v in self.engine.verdicts(p, only_present=True)]
@@ -71,9 +73,9 @@ class ChatChecker:
                                 end=start + len(verdict.quote))
         raise ValueError(f"quote of {verdict.rule_id} is in none of {verdict.clause_ids}")
 
-    def merge(self, question: str, answer: Answer) -> Answer:
+    def merge(self, question: str, answer: Answer, facts: QuestionFacts | None = None) -> Answer:
         """The answer with the verdict block first and the verdicts' citations first in the list."""
-        verdicts, notes = self.verdicts(question)
+        verdicts, notes = self.verdicts(question, facts)
         if not verdicts and not notes:
             return answer
         lines, citations = [], []

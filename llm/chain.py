@@ -29,8 +29,9 @@ from llm.facts import VerdictHook
 from llm.prompts import format_clauses, format_facts, format_history, load_prompt
 from llm.provider import FALLBACK_NOTES, FailureKind, LLMFailure, call_text, stream_text
 from llm.validate import DROPPED_NOTE, AnswerValidator, MarkerResolver, MarkerStreamer, is_refusal, strip_thinking
+from retrieval.analysis import QuestionAnalyser
 from retrieval.answer import Answer, ExtractiveAnswerer, RetrievedClause
-from retrieval.chain import standalone_turn
+from retrieval.chain import analyse_turn
 from retrieval.followup import Turn
 from retrieval.hybrid import HybridRetriever, RetrievalResult
 from retrieval.summary import summarise
@@ -73,11 +74,10 @@ def clean_condensed(text: str, fallback: str) -> str:
 
 
 def build_llm_chain(
-    retriever: HybridRetriever, answerer: ExtractiveAnswerer, model: BaseChatModel, model_name: str,
-    timeout_s: float, verdicts: VerdictHook | None = None,
+    retriever: HybridRetriever, answerer: ExtractiveAnswerer, analyser: QuestionAnalyser, model: BaseChatModel,
+    model_name: str, timeout_s: float, verdicts: VerdictHook | None = None,
 ) -> Runnable[dict[str, Any], Answer]:
     clauses = retriever.clauses
-    markers = {c.marker: c for c in clauses.values()}
     validator = AnswerValidator(clauses, answerer.tokenizer)
     answer_prompt = load_prompt("answer")
     condense_prompt = load_prompt("condense")
@@ -86,9 +86,9 @@ def build_llm_chain(
 
     def prepare(inp: dict[str, Any]) -> dict[str, Any]:
         history = [Turn.model_validate(t) for t in inp.get("history") or []]
-        query, scope = standalone_turn(inp["question"], history, retriever, markers)
+        analysis = analyse_turn({**inp, "history": history}, analyser, retriever)
         return {
-            **inp, "history": history, "query": query, "scope": scope,
+            **inp, "history": history, "analysis": analysis, "query": analysis.query, "scope": analysis.scope,
             "t0": time.perf_counter(), "llm_spent_s": 0.0, "failure": None,
         }
 
@@ -110,7 +110,7 @@ def build_llm_chain(
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        result = retriever.rank(state["query"], state["scope"], focus=state["question"])
+        result = retriever.retrieve(state["analysis"])
         llm_result = result
         if state["llm_query"] != state["query"] and not state["failure"]:
             llm_result = retriever.rank(state["llm_query"], state["scope"])
@@ -122,7 +122,7 @@ def build_llm_chain(
         if state["failure"]:
             return state
         try:
-            facts = rules.facts(state["question"])
+            facts = rules.facts(state["question"], state["analysis"].facts)
         except Exception as exc:  # noqa: BLE001 - the rules engine is optional here; answer without its facts
             log.warning("verdict facts failed for %r (%s); answering without them", state["question"], type(exc).__name__)
             facts = []
@@ -168,7 +168,7 @@ def build_llm_chain(
         if first is not None and is_refusal(first.text):
             nearest = "、".join(clauses[r.id].label for r in retrieved[:3])
             text = checked.answer.rstrip() + ("\n" if checked.citations else "") + REFUSAL_SUFFIX.format(nearest=nearest)
-            return _timed(rules.merge(question, Answer(
+            return _timed(rules.merge(question, state["analysis"].facts, Answer(
                 question=question, status="not_found", answer=text, citations=checked.citations,
                 retrieved=retrieved, mode=model_name)), state)
         if checked.valid_claims == 0:
@@ -178,8 +178,8 @@ def build_llm_chain(
             text += "\n" + DROPPED_NOTE.format(n=checked.dropped_claims)
         # The 要点 line comes from the validated citations' verbatim quotes, as in the offline mode. It is kept in
         # the fields (the chat shows it in bold above the text), not put into the text the model streamed.
-        summary, spans = summarise(question, checked.citations)
-        return _timed(rules.merge(question, Answer(
+        summary, spans = summarise(question, checked.citations, kinds=state["analysis"].summary_kinds)
+        return _timed(rules.merge(question, state["analysis"].facts, Answer(
             question=question, status="answered", answer=text, citations=checked.citations,
             retrieved=retrieved, mode=model_name, summary=summary, summary_spans=spans)), state)
 
@@ -188,7 +188,8 @@ def build_llm_chain(
 
     def _fallback(state: dict[str, Any], kind: FailureKind) -> Answer:
         """The extractive answer, exactly as the offline mode gives it, under a short note."""
-        ans = rules.merge(state["question"], answerer.answer(state["question"], state["result"], state["query"]))
+        analysis = state["analysis"]
+        ans = rules.merge(analysis.question, analysis.facts, answerer.answer(analysis, state["result"]))
         ans.answer = f"{FALLBACK_NOTES[kind]}\n{ans.answer}"
         return _timed(ans, state)
 

@@ -31,10 +31,11 @@ class VerdictHook:
         self.checker = checker
         self.labels = labels or {}
 
-    def facts(self, question: str) -> list[VerdictFact]:
+    def facts(self, question: str, stated: Any = None) -> list[VerdictFact]:
+        """stated: the question's facts as its analysis read them (checks.facts.QuestionFacts)."""
         if self.checker is None:
             return []
-        verdicts, _notes = self.checker.verdicts(question)
+        verdicts, _notes = self.checker.verdicts(question, stated)
         return [
             VerdictFact(
                 text=f"{self.labels.get(v.verdict, v.verdict)}（{v.verdict}）：{v.message}依据原文：「{v.quote}」"
@@ -44,8 +45,8 @@ class VerdictHook:
             for v in verdicts
         ]
 
-    def merge(self, question: str, answer: Answer) -> Answer:
-        return answer if self.checker is None else self.checker.merge(question, answer)
+    def merge(self, question: str, stated: Any, answer: Answer) -> Answer:
+        return answer if self.checker is None else self.checker.merge(question, answer, stated)
 
 
 def load_verdict_hook(checker: Any) -> VerdictHook:

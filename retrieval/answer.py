@@ -16,21 +16,17 @@ import yaml
 from pydantic import BaseModel, Field
 
 from corpus.models import Clause, is_within
+from retrieval.analysis import QuestionAnalysis
 from retrieval.documents import NOT_PROVIDED, split_sentences
-from retrieval.followup import is_elliptic
 from retrieval.hybrid import RetrievalResult
 from retrieval.summary import SummarySpan, load_summary_rules, parts_summary, summarise, with_summary_line
 from retrieval.text import Tokenizer, fold
 
 NOT_FOUND_MESSAGE = "通知原文未对此作出规定，无法根据原文回答这个问题。"
-_YEAR = re.compile(r"(20\d\d)\s*年?")
 SHORT_CLAUSE = 160  # characters: a clause this short is quoted whole
 WHOLE_TOPIC = 400  # characters: a clause up to this long is quoted whole when the question asks for its topic
 BARE_HEADING = 10
 MAX_LISTED = 4  # sentences quoted from one clause for a question that asks for a list
-_TITLE_INTENT = re.compile(r"叫什么|名称|标题|题目|是什么|是啥|是哪个|哪个表|什么表|title|name|what is")
-# ...unless it asks about the content, which a title-only part does not give.
-_CONTENT_INTENT = re.compile(r"内容|填|栏目|包括|包含|要求|格式|模板|怎么|如何|哪些|content|fill|include|field")
 
 
 class Citation(BaseModel):
@@ -134,27 +130,26 @@ class ExtractiveAnswerer:
         self.k = k
 
     # -- entry point -----------------------------------------------------
-    def answer(self, question: str, result: RetrievalResult, query: str | None = None) -> Answer:
-        query = query or question
+    def answer(self, analysis: QuestionAnalysis, result: RetrievalResult) -> Answer:
+        question = analysis.question
         retrieved = [RetrievedClause(id=s.id, score=round(s.score, 4)) for s in result.ranked[: self.k]]
-        canned = next((t.message for t in self.answer_types if t.message and not t.evidence and not t.evidence_regex
-                       and t.asked(question)), None)
-        if canned:  # small talk: nothing to retrieve, say what the assistant is for
-            return Answer(question=question, status="not_found", answer=canned, retrieved=retrieved)
+        if analysis.canned:  # small talk: nothing to retrieve, say what the assistant is for
+            return Answer(question=question, status="not_found", answer=analysis.canned, retrieved=retrieved)
         top = self.clauses[result.ranked[0].id]
-        if self.confidence.score(result) < self.confidence.threshold or self._unknown_year(query):
+        if self.confidence.score(result) < self.confidence.threshold or self._unknown_year(analysis.years):
             return self._not_found(question, retrieved)
         if not top.content_provided:
-            return self._title_only(question, query, top, retrieved)
+            return self._title_only(analysis, top, retrieved)
         chosen = self._choose_clauses(result)
         citations = self._cite(result.expanded, chosen, result.list_intent)
         evidence = "".join(c.quote for c in citations)
         # An elliptic follow-up (那3000万呢) asks what the previous question asked; a fuller one asks its own.
-        typed = query if is_elliptic(question) else question
-        if any((t.asked(question) or t.asked(typed)) and not t.present(evidence) for t in self.answer_types):
+        asked = set(analysis.asked_types)
+        if any(t.name in asked and not t.present(evidence) for t in self.answer_types):
             return self._not_found(question, retrieved)
         # A list question's answer is several sentences: one part of one of them would not answer it.
-        summary, spans = summarise(typed, citations, best_part=not result.list_intent)
+        summary, spans = summarise(analysis.typed, citations, best_part=not result.list_intent,
+                                   kinds=analysis.summary_kinds)
         if result.list_intent and chosen[0].children and len(citations) > 2:
             rules = load_summary_rules()
             listed = parts_summary(citations, {cid: self.clauses[cid].heading for cid in chosen[0].children},
@@ -164,20 +159,21 @@ class ExtractiveAnswerer:
                       citations=citations, retrieved=retrieved, summary=summary, summary_spans=spans)
 
     # -- refusal paths -----------------------------------------------------
-    def _unknown_year(self, query: str) -> bool:
+    def _unknown_year(self, years: list[str]) -> bool:
         """A year the notice never mentions (2018年) means the question is about something else."""
-        return any(y not in self.corpus_text for y in _YEAR.findall(fold(query)))
+        return any(y not in self.corpus_text for y in years)
 
     def _not_found(self, question: str, retrieved: list[RetrievedClause], extra: str = "") -> Answer:
         nearest = "、".join(self.clauses[r.id].label for r in retrieved[:3])
         text = f"{extra or NOT_FOUND_MESSAGE}可参考的相关条款：{nearest}（仅供查阅，并非对本问题的回答）。"
         return Answer(question=question, status="not_found", answer=text, retrieved=retrieved)
 
-    def _title_only(self, question: str, query: str, clause: Clause, retrieved: list[RetrievedClause]) -> Answer:
+    def _title_only(self, analysis: QuestionAnalysis, clause: Clause, retrieved: list[RetrievedClause]) -> Answer:
         """An annex known only by its title: the title is citable, its content is not."""
+        question = analysis.question
         citation = Citation(id=clause.id, label=clause.label, quote=clause.text, start=0, end=len(clause.text))
         # The query: "附件2呢？" after "附件1是什么？" asks for the title too.
-        if _TITLE_INTENT.search(fold(query)) and not _CONTENT_INTENT.search(fold(question)):
+        if analysis.asks_title and not analysis.asks_content:
             listed = [self._citation(c, clause.text) for c in self.clauses.values()
                       if c.id != clause.id and c.content_provided and clause.text in c.text][:1]
             return Answer(
@@ -267,7 +263,7 @@ def _bare_heading(sentence: str, clause: Clause) -> bool:
 NOT_STATED = "通知未作规定"
 
 
-def combine_parts(question: str, answers: list[Answer], checker: object = None) -> Answer:
+def combine_parts(question: str, answers: list[Answer], checker: object = None, facts: object = None) -> Answer:
     """One reply for a question with several parts: each part's answer under its own heading, the 要点 line
     joining each part's (or 通知未作规定 for a part the notice does not answer), every part's citations."""
     from checks.chat import merge_citations  # the same rule for citing each passage once
@@ -293,4 +289,4 @@ def combine_parts(question: str, answers: list[Answer], checker: object = None) 
     )
     if combined.summary:
         combined.answer = with_summary_line(combined.answer, combined.summary)
-    return checker.merge(question, combined) if checker is not None else combined
+    return checker.merge(question, combined, facts) if checker is not None else combined

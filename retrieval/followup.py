@@ -1,24 +1,62 @@
-"""Follow-up questions without an LLM: detect ellipsis, borrow the previous turn's topic."""
+"""Follow-up questions without an LLM: detect ellipsis, borrow the previous turn's topic.
+
+The words are data (rules/intents.yaml ``followup``); a notice's pack adds its own name for the
+programme (terms.yaml ``notice_words``), so 这个试点 reads as the notice, not as the previous turn.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import cached_property, lru_cache
+from pathlib import Path
 
+import yaml
 from pydantic import BaseModel
 
 from retrieval.text import fold
 
-# Openers and endings that lean on the previous turn: 那事业单位呢？ / what about …
-_OPENERS = re.compile(r"^(那么|那如果|那|还有|另外|如果|要是|假如|换成|then\b|and\b|what about|how about)\s*|\s*呢?[？?。!！]*$")
+INTENTS_FILE = Path(__file__).resolve().parent.parent / "rules/intents.yaml"
 _MARKER = re.compile(r"〔([^〔〕]+)〕")
-# A question that opens with a pronoun points at the previous turn (这个是硬杠杠吗, 另一类呢) - unless the
-# pronoun is followed by a word for the notice itself (这个通知, 这个试点), which needs no previous turn.
-_ANAPHOR = re.compile(r"^(这个|那个|这些|那些|这种|那种|这一|它们|它|该|上述|另一|另外一|其他的|其余的|别的|除了这)"
-                      r"(?!\s*(通知|文件|政策|区域试点|试点))")
-# 那… / 那么… ("then, …") and what about … tie the question to the previous turn whatever its length:
-# 那做集成应用类的企业呢 asks the previous question again, of another subject.
-_LINKED = re.compile(r"^(那|what about|how about|and what about)")
-SHORT_QUESTION = 8  # characters left after the openers; shorter questions rarely stand alone
+
+
+class FollowupRules(BaseModel):
+    openers: str
+    anaphora: list[str]
+    linked: str
+    notice_words: list[str] = []
+    short_question: int = 8
+
+    @cached_property
+    def _openers(self) -> re.Pattern[str]:
+        return re.compile(self.openers)
+
+    def core(self, question: str) -> str:
+        return self._openers.sub("", fold(question).strip())
+
+    def is_elliptic(self, question: str) -> bool:
+        core = self.core(question)
+        # A Latin word carries about as much as two Chinese characters.
+        size = len(re.findall(r"[\u4e00-\u9fff\d]", core)) + 2 * len(re.findall(r"[a-z]+", core))
+        return size <= self.short_question
+
+    def refers_back(self, question: str, notice_words: Iterable[str] = ()) -> bool:
+        """Elliptic, linked (那…), or opening with a pronoun that is not followed by a word for the notice."""
+        q = fold(question).strip()
+        if self.is_elliptic(question) or re.match(self.linked, q):
+            return True
+        core = self._openers.sub("", q)
+        pronoun = next((p for p in sorted(self.anaphora, key=len, reverse=True) if core.startswith(p)), None)
+        if pronoun is None:
+            return False
+        rest = core[len(pronoun):].lstrip()
+        return not any(rest.startswith(fold(w)) for w in [*self.notice_words, *notice_words])
+
+
+@lru_cache(maxsize=2)
+def load_followup_rules(path: Path = INTENTS_FILE) -> FollowupRules:
+    with open(path, encoding="utf-8") as fh:
+        return FollowupRules.model_validate((yaml.safe_load(fh) or {})["followup"])
 
 
 class Turn(BaseModel):
@@ -27,16 +65,12 @@ class Turn(BaseModel):
 
 
 def is_elliptic(question: str) -> bool:
-    core = _OPENERS.sub("", fold(question).strip())
-    # A Latin word carries about as much as two Chinese characters.
-    size = len(re.findall(r"[\u4e00-\u9fff\d]", core)) + 2 * len(re.findall(r"[a-z]+", core))
-    return size <= SHORT_QUESTION
+    return load_followup_rules().is_elliptic(question)
 
 
-def refers_back(question: str) -> bool:
+def refers_back(question: str, notice_words: Iterable[str] = ()) -> bool:
     """Elliptic, or opening with a pronoun that needs the previous turn to mean anything."""
-    q = fold(question).strip()
-    return is_elliptic(question) or bool(_LINKED.match(q) or _ANAPHOR.match(_OPENERS.sub("", q)))
+    return load_followup_rules().refers_back(question, notice_words)
 
 
 def last_user_question(history: list[Turn]) -> str | None:
@@ -49,9 +83,9 @@ def cited_markers(history: list[Turn]) -> list[str]:
     return _MARKER.findall(last)
 
 
-def condense(question: str, history: list[Turn]) -> str:
+def condense(question: str, history: list[Turn], refers: bool | None = None) -> str:
     """A standalone retrieval query: the question, prefixed by the previous one when it refers back."""
     previous = last_user_question(history)
-    if previous and refers_back(question):
+    if previous and (refers_back(question) if refers is None else refers):
         return f"{previous} {question}"
     return question

@@ -94,19 +94,19 @@ def best_segment(question: str, citation: object, max_chars: int) -> SummarySpan
 
 
 def summarise(question: str, citations: list, rules: SummaryRules | None = None,
-              best_part: bool = True) -> tuple[str | None, list[SummarySpan]]:
+              best_part: bool = True, kinds: list[str] | None = None) -> tuple[str | None, list[SummarySpan]]:
     """(the 要点 text, its spans) for an answer's citations, or (None, []) when no span fits the question.
 
-    The kind of fact asked picks the span; a question that asks for no kind gets the part of the first quote
-    that shares most words with it."""
+    The kind of fact asked picks the span (kinds: the names the question's analysis found; else read from the
+    question); a question that asks for no kind gets the part of the first quote that shares most words with it."""
     rules = rules or load_summary_rules()
-    kinds = rules.asked(question)
-    for kind in kinds:
+    kinds_found = rules.asked(question) if kinds is None else [k for k in rules.kinds if k.name in kinds]
+    for kind in kinds_found:
         for c in citations:
             span = rules.span_in(kind, c.id, c.quote, c.start)
             if span is not None:
                 return span.text, [span]
-    if not kinds and citations and best_part:
+    if not kinds_found and citations and best_part:
         span = best_segment(question, citations[0], rules.max_chars)
         if span is not None:
             return span.text, [span]

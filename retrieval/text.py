@@ -43,6 +43,7 @@ class TermList(BaseModel):
     parts: dict[str, list[str]] = {}  # clause ID -> words users use for that whole part (大纲 for an annex)
     function_chars: str = ""  # grammar characters: a typo is not read across them (retrieval/typos.py)
     stopwords: list[str] = []
+    notice_words: list[str] = []  # the notice's own name for its programme (这个试点 is the notice, not a pronoun)
 
     @classmethod
     def load(cls, path: Path) -> TermList:
@@ -67,6 +68,7 @@ class TermList(BaseModel):
             parts=_first_wins(self.parts, other.parts),
             stopwords=list(dict.fromkeys(self.stopwords + other.stopwords)),
             function_chars="".join(dict.fromkeys(self.function_chars + other.function_chars)),
+            notice_words=list(dict.fromkeys(self.notice_words + other.notice_words)),
         )
 
 

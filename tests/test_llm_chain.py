@@ -117,7 +117,7 @@ def test_empty_reply_is_malformed(fake_llm_service, fresh_fake) -> None:
 
 
 class ScriptedVerdicts(VerdictHook):
-    def facts(self, question: str) -> list[VerdictFact]:
+    def facts(self, question: str, stated: object = None) -> list[VerdictFact]:
         return [VerdictFact(text="不符合（fail）：申报截止时间已过〔notice.4.1〕", clause_ids=["notice.4.1"])]
 
 

@@ -199,10 +199,11 @@ def test_a_question_about_how_a_heading_divides_is_answered_by_the_heading(servi
 @pytest.mark.parametrize("question", ["税收优惠、人才政策这些写在哪部分", "资金是分期拨付吗", "第二类主要支持哪些方面？",
                                       "信息共享写进方案第几部分", "资源整合写进方案第几部分哪一条"])
 def test_where_or_which_questions_are_not_about_how_a_heading_divides(question):
-    from retrieval.hybrid import KINDS_INTENT, LIST_INTENT, _intent_text
+    from retrieval.analysis import intent_text, load_intent_rules
 
-    assert not KINDS_INTENT.search(_intent_text(question))
-    assert "第几" not in question or not LIST_INTENT.search(_intent_text(question))
+    intents = load_intent_rules()
+    assert not intents.matches("kinds", intent_text(question))
+    assert "第几" not in question or not intents.matches("list", intent_text(question))
 
 
 def test_a_question_that_asks_for_no_list_gets_the_part_not_the_heading_that_names_it(service):

@@ -5,8 +5,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def corrector(service):
-    assert service.chain is not None
-    return service.retriever.corrector
+    return service.corrector
 
 
 @pytest.mark.parametrize(("question", "meant"), [

@@ -1,0 +1,193 @@
+"""QuestionAnalysis: every reading of a question, made once, that the later stages share.
+
+Retrieval, the re-rankers, the answerer, the 要点 line, the rules engine and the LLM chain all read the
+one analysis of a turn; none of them matches the question's words again. The intent patterns are
+generic data (rules/intents.yaml); the notice's own words come from its term list.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from retrieval.followup import (
+    INTENTS_FILE,
+    FollowupRules,
+    Turn,
+    cited_markers,
+    last_user_question,
+    load_followup_rules,
+)
+from retrieval.parts import PartRules, load_part_rules, split_parts
+from retrieval.structure import Ordinal, StructureResolver, ordinals_of
+from retrieval.summary import SummaryRules, load_summary_rules
+from retrieval.text import QueryNormaliser, fold
+
+
+class IntentRules(BaseModel):
+    """Regular expressions over the folded question (rules/intents.yaml)."""
+
+    list: str
+    kinds: str
+    title: str
+    content: str
+    year: str
+
+    @cached_property
+    def patterns(self) -> dict[str, re.Pattern[str]]:
+        return {name: re.compile(getattr(self, name)) for name in ("list", "kinds", "title", "content", "year")}
+
+    def matches(self, name: str, text: str) -> bool:
+        return bool(self.patterns[name].search(text))
+
+
+@lru_cache(maxsize=2)
+def load_intent_rules(path: Path = INTENTS_FILE) -> IntentRules:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return IntentRules.model_validate({k: v for k, v in data.items() if k != "followup"})
+
+
+def intent_text(question: str) -> str:
+    """The question as list and kinds patterns read it: 第几部分 asks which part, not how many parts."""
+    return fold(question).replace("第几", "第")
+
+
+class QuestionAnalysis(BaseModel):
+    """One turn's question, read once."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    question: str = Field(description="The question as asked (validated)")
+    query: str = Field(description="The standalone retrieval query: the previous question first when this one refers back")
+    scope: str | None = Field(None, description="The clause a follow-up's ordinals count within")
+    parts: list[str] = Field(description="The asks in the message, each with its context; [question] for one ask")
+    elliptic: bool = Field(description="Too short to stand alone: it asks what the previous turn asked")
+    refers_back: bool = Field(description="Needs the previous turn (elliptic, 那…, or an opening pronoun)")
+    typed: str = Field(description="The text whose kind of fact is asked: the query for an elliptic follow-up")
+    ordinals: list[Ordinal] = Field(description="Positional references in the current question (第二部分, the last one)")
+    target: str | None = Field(None, description="The clause the query's positional reference points to")
+    named: list[str] = Field([], description="Title-only parts the query names (附件2, by its heading)")
+    years: list[str] = Field(description="Years the query names")
+    expansions: list[str] = Field(description="The notice's words for the query's synonyms, English and typos")
+    focus_expansions: list[str] = Field([], description="The same for the current question alone (a follow-up)")
+    corrections: list[str] = Field([], description="Notice words that the question's homophone typos stand for")
+    glossary: frozenset[str] = Field(frozenset(), description="Stems of the query's English words the glossary knows")
+    scopes: list[str] = Field([], description="Parts of the document the query is about (写在哪 -> the outline)")
+    asked_types: list[str] = Field([], description="Answer types (kinds of fact) the question or its typed text asks for")
+    canned: str | None = Field(None, description="The reply for small talk: no retrieval answers it")
+    summary_kinds: list[str] = Field([], description="Kinds of 要点 span the typed text asks for")
+    list_intent: bool = Field(False, description="The query asks for a list")
+    focus_list: bool = Field(False, description="The current question asks for a list")
+    focus_kinds: bool = Field(False, description="The current question asks how a heading divides (分哪几类)")
+    asks_title: bool = Field(False, description="The query asks for a name or title")
+    asks_content: bool = Field(False, description="The question asks about content")
+    facts: Any = Field(None, description="checks.facts.QuestionFacts: what the question states about the asker")
+
+    @property
+    def focus(self) -> str | None:
+        """The current question, when the query also carries the previous turn."""
+        return self.question if self.question != self.query else None
+
+    def expanded(self, normaliser: QueryNormaliser) -> str:
+        return normaliser.normalise(self.query, self.expansions)
+
+
+class QuestionAnalyser:
+    """Builds a QuestionAnalysis from a question, its history and one notice's vocabulary and structure."""
+
+    def __init__(self, normaliser: QueryNormaliser, structure: StructureResolver, answer_types: list[Any],
+                 corrector: Any = None, facts_vocabulary: Any = None, intents: IntentRules | None = None,
+                 followup: FollowupRules | None = None, part_rules: PartRules | None = None,
+                 summary_rules: SummaryRules | None = None) -> None:
+        self.normaliser = normaliser
+        self.structure = structure
+        self.answer_types = answer_types
+        self.corrector = corrector
+        self.facts_vocabulary = facts_vocabulary
+        self.intents = intents or load_intent_rules()
+        self.followup = followup or load_followup_rules()
+        self.part_rules = part_rules or load_part_rules()
+        self.summary_rules = summary_rules or load_summary_rules()
+        self.notice_words = normaliser.terms.notice_words
+        self.markers = {c.marker: c for c in structure.clauses.values()}
+        self._title_only = [cid for cid, c in structure.clauses.items() if not c.content_provided]
+
+    def analyse(self, question: str, history: list[Turn] | list[dict[str, str]] | None = None,
+                previous_top: Any = None) -> QuestionAnalysis:
+        """The analysis of one turn. previous_top(question) -> clause ID ranks a previous question when the
+        turn's ordinals count within what it was about and no citation in the history says so."""
+        turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
+        refers = self.followup.refers_back(question, self.notice_words)
+        scope = self._context_scope(question, turns, refers, previous_top)
+        elliptic = self.followup.is_elliptic(question)
+        if scope is not None and self.structure.dangling(question) and not elliptic:
+            # 那第一类对企业有啥要求: the ordinal, spelled out, carries the previous turn, and the other words find
+            # their topic. An elliptic 那第三个呢 keeps it: it points at that part and says nothing else.
+            query = self.structure.spell_out(question, scope)
+        else:
+            previous = last_user_question(turns)
+            query = f"{previous} {question}" if previous and refers else question
+        return self.of_query(query, question, scope, elliptic=elliptic, refers=refers)
+
+    def of_query(self, query: str, question: str | None = None, scope: str | None = None,
+                 elliptic: bool | None = None, refers: bool | None = None) -> QuestionAnalysis:
+        """The analysis of a standalone query (question: the current turn's words, when the query carries more)."""
+        question = question or query
+        if elliptic is None:
+            elliptic = self.followup.is_elliptic(question)
+        typed = query if elliptic else question
+        terms = self.normaliser.analyse(query)
+        expansions = list(terms.added)
+        corrections = self.corrector.corrections(question) if self.corrector is not None else []
+        expansions += [w for w in corrections if w not in expansions]  # 申抱 -> 申报, counted like an expansion
+        focus = question if question != query else None
+        folded_query, folded_typed = fold(query), fold(typed)
+        return QuestionAnalysis(
+            question=question, query=query, scope=scope,
+            parts=split_parts(question, self.part_rules),
+            elliptic=elliptic,
+            refers_back=self.followup.refers_back(question, self.notice_words) if refers is None else refers,
+            typed=typed,
+            ordinals=ordinals_of(question),
+            target=self.structure.resolve(query, scope),
+            named=[cid for cid in self._title_only if self.structure.names(query, cid)],
+            years=self.intents.patterns["year"].findall(folded_query),
+            expansions=expansions,
+            focus_expansions=self.normaliser.expansions(focus) if focus else [],
+            corrections=corrections,
+            glossary=terms.glossary,
+            scopes=self.normaliser.scopes(query),
+            asked_types=[t.name for t in self.answer_types if t.asked(question) or t.asked(typed)],
+            canned=next((t.message for t in self.answer_types if t.message and not t.evidence
+                         and not t.evidence_regex and t.asked(question)), None),
+            summary_kinds=[k.name for k in self.summary_rules.kinds if k.is_asked(folded_typed)],
+            list_intent=self.intents.matches("list", intent_text(query)),
+            focus_list=self.intents.matches("list", intent_text(question)),
+            focus_kinds=self.intents.matches("kinds", intent_text(question)),
+            asks_title=self.intents.matches("title", folded_query),
+            asks_content=self.intents.matches("content", fold(question)),
+            facts=self._facts(question),
+        )
+
+    def _facts(self, question: str) -> Any:
+        from checks.facts import extract_facts, load_vocabulary  # the asker's facts: amounts, dates, unit type
+
+        return extract_facts(question, self.facts_vocabulary or load_vocabulary())
+
+    def _context_scope(self, question: str, history: list[Turn], refers: bool, previous_top: Any) -> str | None:
+        """The clause a follow-up's ordinal counts within: what the previous turn cited or was about."""
+        if not history or not (refers or self.structure.dangling(question)):
+            return None
+        for marker in cited_markers(history):
+            if marker in self.markers:
+                return self.structure.list_scope(self.markers[marker].id)
+        previous = last_user_question(history)
+        if previous is None or previous_top is None:
+            return None
+        return self.structure.list_scope(previous_top(previous))

@@ -279,7 +279,7 @@ class AssistantService:
             answers.append(self.chain.invoke({"question": ask, "history": turns, "analysis": part,
                                               "parts_of": analysis.question}))
             turns += [{"role": "user", "content": ask}, {"role": "assistant", "content": answers[-1].answer}]
-        return combine_parts(analysis.question, answers, self.checker, analysis.facts)
+        return combine_parts(analysis.question, answers, self.checker, analysis.facts, analysis.asks_eligibility)
 
     def noted_cut(self, answer: Answer) -> Answer:
         s = self.settings

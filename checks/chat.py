@@ -13,7 +13,7 @@ from checks.facts import FactVocabulary, QuestionFacts, extract_facts, load_voca
 from checks.profile import ProjectProfile, SubmissionProfile
 from corpus.models import Clause
 from retrieval.answer import Answer, Citation
-from retrieval.summary import verdict_summary, with_summary_line
+from retrieval.summary import bigrams, verdict_summary, with_summary_line
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,11 @@ class ChatChecker:
                                 end=start + len(verdict.quote))
         raise ValueError(f"quote of {verdict.rule_id} is in none of {verdict.clause_ids}")
 
-    def merge(self, question: str, answer: Answer, facts: QuestionFacts | None = None) -> Answer:
-        """The answer with the verdict block first and the verdicts' citations first in the list."""
+    def merge(self, question: str, answer: Answer, facts: QuestionFacts | None = None, lead: bool = True) -> Answer:
+        """The answer with the verdict block first and the verdicts' citations first in the list.
+
+        lead: the question asks whether the asker qualifies, so the verdict is its 要点 line; otherwise the
+        answer keeps its own line when it has one."""
         verdicts, notes = self.verdicts(question, facts)
         if not verdicts and not notes:
             return answer
@@ -88,13 +91,17 @@ class ChatChecker:
             lines.append(f"· {verdict_tag(v.verdict)}{v.message}依据：「{c.quote}」〔{self.clauses[c.id].marker}〕")
         lines += notes
         update: dict = {}
-        if verdicts:
+        if verdicts and (lead or not answer.summary):
             lines.append(DISCLAIMER)
-            # The 要点 line is the worst verdict and the span of its quote that states the rule.
-            first = citations[0]
+            # The 要点 line is the worst verdict (of those, the one about what the question names) and the span
+            # of its quote that states the rule.
+            worst = [c for v, c in zip(verdicts, citations, strict=True) if v.verdict == verdicts[0].verdict]
+            first = max(worst, key=lambda c: len(bigrams(question) & bigrams(c.quote)))
             summary, spans = verdict_summary(VERDICT_LABELS[verdicts[0].verdict], first.id, self.clauses[first.id].text,
                                              first.quote)
             update = {"summary": summary, "summary_spans": spans}
+        elif verdicts:
+            lines.append(DISCLAIMER)
         body = with_summary_line(answer.answer, None)  # the answer's own 要点 line gives way to the verdict's
         text = with_summary_line("\n".join(lines) + "\n\n" + body, update.get("summary", answer.summary))
         return answer.model_copy(update={"answer": text, "citations": merge_citations(citations, answer.citations),

@@ -37,10 +37,12 @@ class IntentRules(BaseModel):
     title: str
     content: str
     year: str
+    eligibility: str
 
     @cached_property
     def patterns(self) -> dict[str, re.Pattern[str]]:
-        return {name: re.compile(getattr(self, name)) for name in ("list", "kinds", "title", "content", "year")}
+        names = ("list", "kinds", "title", "content", "year", "eligibility")
+        return {name: re.compile(getattr(self, name)) for name in names}
 
     def matches(self, name: str, text: str) -> bool:
         return bool(self.patterns[name].search(text))
@@ -87,6 +89,7 @@ class QuestionAnalysis(BaseModel):
     focus_kinds: bool = Field(False, description="The current question asks how a heading divides (分哪几类)")
     asks_title: bool = Field(False, description="The query asks for a name or title")
     asks_content: bool = Field(False, description="The question asks about content")
+    asks_eligibility: bool = Field(False, description="The question asks whether the asker qualifies (能报吗, 够不够)")
     facts: Any = Field(None, description="checks.facts.QuestionFacts: what the question states about the asker")
 
     @property
@@ -172,6 +175,7 @@ class QuestionAnalyser:
             focus_kinds=self.intents.matches("kinds", intent_text(question)),
             asks_title=self.intents.matches("title", folded_query),
             asks_content=self.intents.matches("content", fold(question)),
+            asks_eligibility=self.intents.matches("eligibility", fold(question)),
             facts=self._facts(question),
         )
 

@@ -149,7 +149,7 @@ class ExtractiveAnswerer:
             return self._not_found(question, retrieved)
         # A list question's answer is several sentences: one part of one of them would not answer it.
         summary, spans = summarise(analysis.typed, citations, best_part=not result.list_intent,
-                                   kinds=analysis.summary_kinds)
+                                   kinds=analysis.summary_kinds, expansions=analysis.expansions)
         if result.list_intent and chosen[0].children and len(citations) > 2:
             rules = load_summary_rules()
             listed = parts_summary(citations, {cid: self.clauses[cid].heading for cid in chosen[0].children},
@@ -263,7 +263,8 @@ def _bare_heading(sentence: str, clause: Clause) -> bool:
 NOT_STATED = "通知未作规定"
 
 
-def combine_parts(question: str, answers: list[Answer], checker: object = None, facts: object = None) -> Answer:
+def combine_parts(question: str, answers: list[Answer], checker: object = None, facts: object = None,
+                  lead: bool = True) -> Answer:
     """One reply for a question with several parts: each part's answer under its own heading, the 要点 line
     joining each part's (or 通知未作规定 for a part the notice does not answer), every part's citations."""
     from checks.chat import merge_citations  # the same rule for citing each passage once
@@ -289,4 +290,4 @@ def combine_parts(question: str, answers: list[Answer], checker: object = None, 
     )
     if combined.summary:
         combined.answer = with_summary_line(combined.answer, combined.summary)
-    return checker.merge(question, combined, facts) if checker is not None else combined
+    return checker.merge(question, combined, facts, lead) if checker is not None else combined

@@ -38,7 +38,7 @@ def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer, analys
         analysis: QuestionAnalysis = state["analysis"]
         ans = answerer.answer(analysis, state["result"])
         if checker is not None and not state.get("parts_of"):  # a part's verdicts come with the whole question's
-            ans = checker.merge(analysis.question, ans, analysis.facts)
+            ans = checker.merge(analysis.question, ans, analysis.facts, lead=analysis.asks_eligibility)
         t2 = time.perf_counter()
         ans.timings_ms = {
             "retrieve": round((state["t1"] - state["t0"]) * 1000, 2),

@@ -51,3 +51,46 @@ def test_the_line_replaces_an_earlier_one():
     assert with_summary_line("要点：旧\n正文", "新") == "要点：新\n正文"
     assert with_summary_line("要点：旧\n正文", None) == "正文"
     assert with_summary_line("正文", None) == "正文"
+
+
+def _cite(quote: str) -> Citation:
+    return Citation(id="x", label="x", quote=quote, start=0, end=len(quote))
+
+
+def test_of_several_spans_of_the_asked_kind_the_one_about_the_question_wins():
+    quote = "资助金额不超过20万元(医卫类项目一般不超过5万元),另设若干政策引导项目。"
+    assert summarise("医卫类项目最多资助多少钱", [_cite(quote)])[0] == "医卫类项目一般不超过5万元"
+    assert summarise("资助金额最多多少钱", [_cite(quote)])[0] == "资助金额不超过20万元"
+
+
+def test_the_unit_asked_for_picks_the_number():
+    quote = "粮食播种面积66.5万亩,粮食产量25.9万吨。"
+    assert summarise("粮食收了多少吨", [_cite(quote)])[0] == "粮食产量25.9万吨"
+
+
+def test_a_condition_is_not_the_answer_the_phrase_after_it_is():
+    quote = "对个人所得税纳税信用记录存在异议的，纳税人可向税务机关提出异议申请，税务机关应及时回复。"
+    line, spans = summarise("我的纳税信用记录有异议怎么办", [_cite(quote)])
+    assert line is not None and "提出异议申请" in line and not line.endswith("的")
+    assert quote[spans[0].start:spans[0].end] == line
+
+
+def test_a_span_never_ends_inside_a_number():
+    quote = "三、联系电话 项目受理 82898517 综合业务 83897523 纪检监察 82758020(区纪委)"
+    line, _ = summarise("联系电话是多少", [_cite(quote)])
+    assert line is not None and not line.endswith("8275")
+    for number in ("82898517", "83897523", "82758020"):
+        assert number not in line or line.count(number) == 1
+
+
+def test_a_duration_is_its_own_kind():
+    quote = "公司减少注册资本，可以通过国家企业信用信息公示系统公告，公告期45日。"
+    assert "45日" in (summarise("减资公告要公告多久", [_cite(quote)])[0] or "")
+
+
+def test_verdicts_lead_only_when_the_question_asks_whether_the_asker_qualifies(service):
+    asked = service.ask("我们公司是企业法人，投资4000万元，可以申报吗？")
+    assert asked.summary.startswith("不符合")
+    other = service.ask("我们是企业，材料交几份？")
+    assert "核对结论" in other.answer or not other.summary or "份" in other.summary
+    assert other.summary and not other.summary.startswith(("符合", "不符合"))

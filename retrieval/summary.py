@@ -85,9 +85,7 @@ _TRIM = " ，,；;、：:"
 def _whole_phrase(text: str, start: int, end: int) -> tuple[int, int]:
     """The match without a heading it ran across (八、财政金融 全年… starts after the heading) and without a
     number or word cut in half at its end, trimmed of separators."""
-    heading = None
-    for heading in _HEADING_MARK.finditer(text, start, end):
-        pass
+    heading = next(reversed(list(_HEADING_MARK.finditer(text, start, end))), None)
     if heading is not None and heading.end() < end:
         start = heading.end()
     end = _word_end(text, start, end)

@@ -29,6 +29,9 @@ from retrieval.summary import SummaryRules, load_summary_rules
 from retrieval.text import QueryNormaliser, fold
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 class IntentRules(BaseModel):
     """Regular expressions over the folded question (rules/intents.yaml)."""
 
@@ -90,6 +93,7 @@ class QuestionAnalysis(BaseModel):
     asks_title: bool = Field(False, description="The query asks for a name or title")
     asks_content: bool = Field(False, description="The question asks about content")
     asks_eligibility: bool = Field(False, description="The question asks whether the asker qualifies (能报吗, 够不够)")
+    latin: bool = Field(False, description="No Chinese in the question (an English question): cross-lingual similarity")
     facts: Any = Field(None, description="checks.facts.QuestionFacts: what the question states about the asker")
 
     @property
@@ -176,6 +180,7 @@ class QuestionAnalyser:
             asks_title=self.intents.matches("title", folded_query),
             asks_content=self.intents.matches("content", fold(question)),
             asks_eligibility=self.intents.matches("eligibility", fold(question)),
+            latin=not _CJK.search(question),
             facts=self._facts(question),
         )
 

@@ -34,6 +34,11 @@ CASES = [
     ("scoring", "专家打分细则是什么", "专家评审没通过怎么办", "评分标准如下"),
     ("named_people", "评审专家名单有哪些人", "谁组织专家评审", "专家名单附后"),
     ("named_people", "评委都有谁", "评审没通过怎么办", "评委名单另行公布"),
+    ("number", "重点项目的建设期最长可以几年", "我们省有几家企业已经在做了，要写吗", "建设期不超过3年"),
+    ("number", "每个月能扣多少", "工作要求包括哪几个方面", "每月1000元"),
+    ("ratio", "城镇登记失业率是多少", "失业保险数据来自哪里", "城镇登记失业率为2.5%"),
+    ("site_chrome", "这篇公报在网上被浏览了多少次", "公报是哪个单位发布的", None),
+    ("task_request", "明天会下雨吗", "申报截止是哪天", None),
     ("small_talk", "您好！", "你好，材料交几份？", None),  # a greeting on its own, not one that opens a question
     ("task_request", "帮我写一首关于物联网的诗", "基本原则有哪些", None),
     ("task_request", "帮我写首关于物联网的七言诗呗", "实施方案写几个方面", None),
@@ -49,7 +54,7 @@ def test_every_rule_has_a_case():
 def test_rule(name, asks, other, evidence):
     rule = TYPES[name]
     assert rule.asked(asks) and not rule.asked(other)
-    assert not rule.present("单个项目投资规模原则上不低于5000万元。") or name == "amount_of_money"
+    assert not rule.present("单个项目投资规模原则上不低于5000万元。") or name in ("amount_of_money", "number")
     if evidence is not None:
         assert rule.present(evidence)
 
@@ -86,3 +91,14 @@ def test_time_evidence_is_a_date_or_a_duration(evidence):
 def test_a_when_question_the_notice_dates_is_answered_and_one_it_does_not_is_refused(service):
     assert service.ask("申报材料最晚什么时候要报上去？").status == "answered"
     assert service.ask("专家评审的结果什么时候会公布？").status == "not_found"
+
+
+def test_a_figure_about_something_else_does_not_answer():
+    """经费750万元 holds an amount, but a question about house prices shares no word with it."""
+    from retrieval.answer import Citation, ExtractiveAnswerer
+
+    quote = "获批市级以上重点科技计划项目6项，累计争取科技经费750万元。"
+    cited = [Citation(id="x", label="x", quote=quote, start=0, end=len(quote))]
+    money = TYPES["amount_of_money"]
+    assert not ExtractiveAnswerer._states_about(money, cited, "新房均价一平米多少钱")
+    assert ExtractiveAnswerer._states_about(money, cited, "科技经费争取到多少")

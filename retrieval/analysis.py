@@ -28,7 +28,6 @@ from retrieval.structure import Ordinal, StructureResolver, ordinals_of
 from retrieval.summary import SummaryRules, load_summary_rules
 from retrieval.text import QueryNormaliser, fold
 
-
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -147,7 +147,6 @@ class ExtractiveAnswerer:
             return self._title_only(analysis, top, retrieved)
         chosen = self._choose_clauses(result)
         citations = self._cite(result.expanded, chosen, result.list_intent)
-        evidence = "".join(c.quote for c in citations)
         # An elliptic follow-up (那3000万呢) asks what the previous question asked; a fuller one asks its own.
         asked = set(analysis.asked_types)
         about = f"{analysis.typed} {' '.join(analysis.expansions)}"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant.settings import Settings
 from checks import commands as check_commands
+from store import commands as staff_commands
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     remove = nsub.add_parser("remove", help="remove an added notice")
     remove.add_argument("slug")
     check_commands.add_parsers(sub)  # check, outline-check, template (checks/commands.py)
+    staff_commands.add_parsers(sub)  # staff accounts (store/commands.py)
     return p
 
 
@@ -179,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
     settings = Settings()
-    commands = {"ask": cmd_ask, "ingest": cmd_ingest, "notices": cmd_notices, **check_commands.COMMANDS, None: cmd_web}
+    commands = {"ask": cmd_ask, "ingest": cmd_ingest, "notices": cmd_notices, **check_commands.COMMANDS,
+                **staff_commands.COMMANDS, None: cmd_web}
     try:
         return commands[args.command](args, settings)
     except Exception as exc:

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(
         8, ge=1, le=64, description="Questions the web UI answers at once; the rest wait in Gradio's queue. "
         "Lower values tighten the tail latency under load, higher ones raise throughput")
+    database_url: str | None = Field(None, description="Where staff accounts, sessions and the audit log live: "
+                                     "unset = SQLite in DATA_DIR; postgresql+psycopg://… when several replicas share them")
     staff_username: str | None = Field(None, description="Login name for the staff tab (员工工具); unset = staff tab locked")
     staff_password_hash: SecretStr | None = Field(
         None, description="bcrypt hash of the staff password ($2b$…), never the password itself; unset = staff tab locked")
@@ -106,6 +108,10 @@ class Settings(BaseSettings):
         if path.is_file():
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
         return tuple(sources)
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'app.sqlite'}"
 
     @property
     def reranker_weights(self) -> dict[str, float]:

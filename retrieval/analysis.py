@@ -31,6 +31,15 @@ from retrieval.text import QueryNormaliser, fold
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+_TAG = re.compile(r"<[^>]*>")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _is_latin(question: str) -> bool:
+    """Written in a Latin-script language (an English question): no Chinese, and words outside markup."""
+    return not _CJK.search(question) and len(_LATIN_WORD.findall(_TAG.sub(" ", question))) >= 2
+
+
 class IntentRules(BaseModel):
     """Regular expressions over the folded question (rules/intents.yaml)."""
 
@@ -179,7 +188,7 @@ class QuestionAnalyser:
             asks_title=self.intents.matches("title", folded_query),
             asks_content=self.intents.matches("content", fold(question)),
             asks_eligibility=self.intents.matches("eligibility", fold(question)),
-            latin=not _CJK.search(question),
+            latin=_is_latin(question),
             facts=self._facts(question),
         )
 

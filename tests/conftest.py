@@ -81,3 +81,27 @@ def service(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture()
 def fresh_settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the session (tests/postgres.py)."""
+    from tests import postgres
+
+    reason = postgres.available()
+    if reason:
+        pytest.fail(f"PostgreSQL is required for these tests: {reason}")
+    with postgres.postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The same tests against SQLite (a file) and a real PostgreSQL server, each in a fresh database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.sqlite'}"
+        return
+    from tests.postgres import fresh_database
+
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield url

@@ -78,3 +78,9 @@ def test_a_turn_is_analysed_once(service, monkeypatch):
     calls.clear()
     service.ask("材料交几份？另外截止是哪天")  # one analysis of the message, then one per part
     assert len(calls) == 3
+
+
+def test_an_english_question_is_latin_and_markup_is_not(analyser):
+    assert analyser.analyse("What is the deadline for the materials?").latin
+    assert not analyser.analyse("<div class='x'><br/><p></p></div>").latin
+    assert not analyser.analyse("截止日期是哪天").latin

@@ -132,6 +132,9 @@ def test_streamed_answer_card_and_notice_jump(page, artifacts_dir: Path) -> None
         "() => { const r = document.getElementById('clause-notice.3.4').getBoundingClientRect();"
         " return r.top >= 0 && r.bottom <= window.innerHeight; }")
     assert "notice.3.4" in target.inner_text() and "不低于5000万元" in target.inner_text()
+    # The 要点 span is marked in the clause of the notice tab too, and the quote around it.
+    assert "不低于5000万元" in target.locator("mark.qa-key").inner_text()
+    assert target.locator("mark").count() >= 1
     assert "原文未提供内容" in page.locator("#clause-annex2").inner_text()
     page.screenshot(path=str(artifacts_dir / "notice.png"))
     page.click("#tab-chat-button")

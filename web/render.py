@@ -96,18 +96,27 @@ def render_card(clause_id: str, citations: Sequence[Mapping[str, Any]], clause: 
         f'<code class="qa-card-id">{esc(clause_id)}</code>'
         f'<span class="qa-card-quote">{"".join(f"「{esc(q)}」" for q in quotes)}</span></summary>'
     )
+    found: list[tuple[int, int]] = []
     if clause is None:
         body = f'<div class="qa-card-body">{"".join(f"<mark>{esc(q)}</mark>" for q in quotes)}</div>'
     else:
         spans = [quote_span(clause.text, str(c.get("quote", "")), c.get("start"), c.get("end")) for c in citations]
-        body = f'<div class="qa-card-body">{highlight(clause.text, [s for s in spans if s], keys)}</div>'
+        found = [s for s in spans if s]
+        body = f'<div class="qa-card-body">{highlight(clause.text, found, keys)}</div>'
         if not clause.content_provided:
             body += f'<div class="qa-not-provided">{esc(NOT_PROVIDED)}</div>'
+    # The quotes and the 要点 spans travel with the link, so the notice tab marks them in the clause too.
     link = (
-        f'<a class="qa-clause-link" href="#{esc(clause_anchor(clause_id))}" data-clause="{esc(clause_id)}">'
+        f'<a class="qa-clause-link" href="#{esc(clause_anchor(clause_id))}" data-clause="{esc(clause_id)}" '
+        f'data-quotes="{_ranges(found)}" data-keys="{_ranges(keys)}">'
         f"在通知原文中查看 {esc(clause_id)} ›</a>"
     )
     return f'<details class="qa-card" data-clause="{esc(clause_id)}">{summary}{body}{link}</details>'
+
+
+def _ranges(spans: Iterable[tuple[int, int]]) -> str:
+    """Offsets as an attribute value: start-end;start-end."""
+    return ";".join(f"{int(a)}-{int(b)}" for a, b in spans)
 
 
 def render_cards(citations: Sequence[Mapping[str, Any]], clauses: Mapping[str, Clause],

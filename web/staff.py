@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,8 @@ from checks.profile import Category, ProfileError, SubmitterType, UnitType, pars
 from checks.report import md_escape, verdicts_markdown
 from checks.template import write_template
 from checks.uploads import MB, UploadError, UploadLimits
+from store.db import memory_database, open_database
+from store.staff import GRANTS, StaffDirectory
 
 log = logging.getLogger(__name__)
 
@@ -49,26 +49,42 @@ class StaffAuthError(PermissionError):
     """A staff action without a valid login; the message is for the user."""
 
 
+FORBIDDEN = "当前账号（{role}）无权执行此操作，需要 {needed} 角色。"
+# Spent on a name with no account, so a wrong user name takes as long as a wrong password.
+_DUMMY_HASH = bcrypt.hashpw(b"no such account", bcrypt.gensalt(rounds=4))
+
+
 class StaffAuth:
-    """Username + bcrypt hash from settings; sessions are random tokens held in this process only."""
+    """Named staff accounts with roles (store.staff, in the shared database), plus the bootstrap account from
+    settings (STAFF_USERNAME / STAFF_PASSWORD_HASH, role editor). Sessions are rows of that database, so any
+    replica accepts them and logout or expiry holds everywhere. Failed logins are counted there too: after
+    free_failures per account or client address, each next try waits twice as long as the last (1 s, 2 s, 4 s …,
+    at most lockout_s), and a refused try costs no bcrypt check. Logins, failures, locks and logouts are audited."""
 
     def __init__(self, username: str | None, password_hash: SecretStr | None, session_minutes: int = 480,
-                 clock: Callable[[], float] = time.monotonic, free_failures: int = 5, lockout_s: float = 900.0) -> None:
-        self.username = username or ""
+                 clock: Callable[[], float] | None = None, free_failures: int = 5, lockout_s: float = 900.0,
+                 directory: StaffDirectory | None = None) -> None:
+        self.username = (username or "").strip()
         self._hash = password_hash.get_secret_value().encode() if password_hash else b""
         self.ttl_s = session_minutes * 60
-        self.clock = clock
-        self._sessions: dict[str, float] = {}
-        self._lock = threading.Lock()
-        # Failed logins per account and per client address: after free_failures, each next try must wait twice as
-        # long as the one before (1 s, 2 s, 4 s …, at most lockout_s); a refused try costs no bcrypt check.
+        self.directory = directory or StaffDirectory(memory_database())
+        if clock is not None:
+            self.directory.clock = clock
         self.free_failures = free_failures
         self.lockout_s = lockout_s
-        self._failures: dict[str, tuple[int, float]] = {}  # key -> (failures, time of the last one)
-        self.enabled = bool(self.username and self._hash)
-        if self.enabled and not self._hash.startswith((b"$2a$", b"$2b$", b"$2y$")):
-            log.error("STAFF_PASSWORD_HASH is not a bcrypt hash; the staff tab stays locked")
-            self.enabled = False
+        self.bootstrap = bool(self.username and self._hash)
+        if self.bootstrap and not self._hash.startswith((b"$2a$", b"$2b$", b"$2y$")):
+            log.error("STAFF_PASSWORD_HASH is not a bcrypt hash; the bootstrap staff account is off")
+            self.bootstrap = False
+
+    @property
+    def enabled(self) -> bool:
+        """Some account can log in: the bootstrap one, or one added with `app.py staff add`."""
+        return self.bootstrap or bool(self.directory.accounts())
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self.directory.clock
 
     def _keys(self, username: str, client: str) -> list[str]:
         return [f"user:{(username or '').strip().lower()[:64]}", f"addr:{client or '-'}"]
@@ -76,58 +92,60 @@ class StaffAuth:
     def wait_s(self, username: str, client: str = "") -> float:
         """Seconds until this account or address may try again (0: now)."""
         now = self.clock()
-        waits = []
-        with self._lock:
-            for key in self._keys(username, client):
-                count, last = self._failures.get(key, (0, 0.0))
-                if count >= self.free_failures:
-                    waits.append(last + min(2.0 ** (count - self.free_failures), self.lockout_s) - now)
+        waits = [last + min(2.0 ** (count - self.free_failures), self.lockout_s) - now
+                 for count, last in self.directory.failures(self._keys(username, client)) if count >= self.free_failures]
         return max([0.0, *waits])
+
+    def _account(self, username: str) -> tuple[bytes, str] | None:
+        """(bcrypt hash, role) of an account, the bootstrap one first."""
+        if self.bootstrap and hmac.compare_digest(username.encode(), self.username.encode()):
+            return self._hash, "editor"
+        return self.directory.password_hash(username)
 
     def login(self, username: str, password: str, client: str = "") -> str:
         if not self.enabled:
             raise StaffAuthError(NOT_CONFIGURED)
-        wait = self.wait_s(username, client)
+        name = (username or "").strip()[:64]
+        wait = self.wait_s(name, client)
         if wait > 0:  # throttled: refused before any bcrypt work
-            log.warning("staff login throttled for %r from %s", (username or "")[:40], client or "-")
+            log.warning("staff login throttled for %r from %s", name[:40], client or "-")
             raise StaffAuthError(THROTTLED.format(wait=max(1, round(wait))))
-        # Always run bcrypt, so a wrong user name takes as long as a wrong password.
-        password_ok = bcrypt.checkpw((password or "").encode(), self._hash)
-        if not (hmac.compare_digest((username or "").encode(), self.username.encode()) and password_ok):
-            log.warning("staff login failed for %r from %s", (username or "")[:40], client or "-")
-            with self._lock:
-                for key in self._keys(username, client):
-                    count, _ = self._failures.get(key, (0, 0.0))
-                    self._failures[key] = (count + 1, self.clock())
+        account = self._account(name) if name else None
+        password_ok = bcrypt.checkpw((password or "").encode(), account[0] if account else _DUMMY_HASH)
+        keys = self._keys(name, client)
+        if account is None or not password_ok:
+            log.warning("staff login failed for %r from %s", name[:40], client or "-")
+            count = self.directory.record_failure(keys)
+            self.directory.audit(name, "login_failed", "", client)
+            if count == self.free_failures:
+                self.directory.audit(name, "locked", f"{count} failed logins", client)
             raise StaffAuthError(BAD_LOGIN)
-        with self._lock:
-            for key in self._keys(username, client):
-                self._failures.pop(key, None)
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            now = self.clock()
-            self._sessions = {t: exp for t, exp in self._sessions.items() if exp > now}
-            self._sessions[token] = now + self.ttl_s
-        log.info("staff login for %s", self.username)
+        self.directory.clear_failures(keys)
+        token = self.directory.open_session(name, account[1], self.ttl_s)
+        self.directory.audit(name, "login", account[1], client)
+        log.info("staff login for %s (%s)", name, account[1])
         return token
 
-    def require(self, token: str | None) -> None:
-        """Raises StaffAuthError unless token is a live session."""
+    def require(self, token: str | None, role: str = "reviewer") -> str:
+        """The session's username; raises StaffAuthError unless token is a live session whose role grants role."""
         if not self.enabled:
             raise StaffAuthError(NOT_CONFIGURED)
         if not token or not isinstance(token, str):
             raise StaffAuthError(LOGIN_REQUIRED)
-        with self._lock:
-            expires = self._sessions.get(token)
-            if expires is None:
-                raise StaffAuthError(LOGIN_REQUIRED)
-            if expires <= self.clock():
-                del self._sessions[token]
-                raise StaffAuthError(EXPIRED)
+        session = self.directory.session(token)
+        if session is None:
+            raise StaffAuthError(LOGIN_REQUIRED)
+        if session.expires_at <= self.clock():
+            self.directory.close_session(token)
+            raise StaffAuthError(EXPIRED)
+        if role not in GRANTS.get(session.role, frozenset()):
+            raise StaffAuthError(FORBIDDEN.format(role=session.role, needed=role))
+        return session.username
 
-    def logout(self, token: str | None) -> None:
-        with self._lock:
-            self._sessions.pop(token or "", None)
+    def logout(self, token: str | None, client: str = "") -> None:
+        name = self.directory.close_session(token or "") if token else None
+        if name:
+            self.directory.audit(name, "logout", "", client)
 
 
 def _uploaded(path: str | None, missing: str) -> Path:
@@ -152,7 +170,8 @@ class StaffTools:
         settings = self.library.settings
         self.auth = auth or StaffAuth(settings.staff_username, settings.staff_password_hash,
                                       settings.staff_session_minutes, free_failures=settings.staff_free_failures,
-                                      lockout_s=settings.staff_lockout_minutes * 60)
+                                      lockout_s=settings.staff_lockout_minutes * 60,
+                                      directory=StaffDirectory(open_database(settings.database)))
         self.limits = UploadLimits(max_bytes=int(settings.max_upload_mb * MB))
         candidates = [self.library.default_slug()] + [s for s in self.library.slugs() if s != self.library.default_slug()]
         services = [self.library.service(s) for s in candidates]
@@ -195,7 +214,7 @@ class StaffTools:
         """Reads and parses an uploaded notice into staging: staff check the tree, then publish it."""
         from corpus.formats import NoticeFileError
 
-        self.auth.require(token)
+        self.auth.require(token, "editor")
         upload = _uploaded(path, "请先选择要添加的通知文件（.txt、.docx、.pdf 或网页 .html）。")
         size = upload.stat().st_size
         limit = int(self.library.settings.max_notice_mb * MB)
@@ -211,17 +230,18 @@ class StaffTools:
 
     def publish_notice(self, token: str | None, staged_id: str | None) -> str:
         """Builds the staged notice's index and makes it live; the old version answers until then."""
-        self.auth.require(token)
+        who = self.auth.require(token, "editor")
         with self._staged_lock:
             staged = self._staged.pop(staged_id or "", None)
         if staged is None:
             raise UploadError("没有待发布的通知，请先上传并预览。")
         service = self.library.publish(staged)
-        log.info("staff published notice %s", staged.slug)
+        self.auth.directory.audit(who, "publish", f"{staged.slug} {service.document.source_sha256[:12]}")
+        log.info("staff %s published notice %s", who, staged.slug)
         return service.pack.slug
 
     def discard_notice(self, token: str | None, staged_id: str | None) -> None:
-        self.auth.require(token)
+        self.auth.require(token, "editor")
         with self._staged_lock:
             staged = self._staged.pop(staged_id or "", None)
         if staged is not None:

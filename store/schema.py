@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Float, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -39,4 +39,20 @@ audit_event = Table(
     Column("action", String(32), nullable=False),
     Column("detail", Text, nullable=False, default=""),
     Column("client", String(100), nullable=False, default=""),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("history", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("citations", Text, nullable=False),
+    Column("rating", String(8), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("app_version", String(32), nullable=False),
+    Column("replica", String(100), nullable=False, server_default=""),  # which app process took it
+    CheckConstraint("rating IN ('up', 'down')", name="feedback_rating_valid"),
 )

@@ -106,3 +106,27 @@ def shim_env(folder: Path, vectors: dict[str, list[float]] | None = None, **vari
         env["RELIABILITY_EMBED_CACHE"] = str(cache)
     env.update({f"RELIABILITY_{k.upper()}": v for k, v in variables.items()})
     return env
+
+
+CHROMA = Path(PY).with_name("chroma")
+
+
+class ChromaServer:
+    def __init__(self, path: Path, log: Path) -> None:
+        self.path, self.log, self.port = path, log, free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([str(CHROMA), "run", "--host", "127.0.0.1", "--port", str(self.port),
+                                          "--path", str(self.path)], stdout=log, stderr=subprocess.STDOUT)
+        wait_http(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", 60, self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)

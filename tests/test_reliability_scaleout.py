@@ -4,39 +4,15 @@ restart the server, answer again; a replica keeps answering after another one re
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from assistant.service import AssistantService
 from assistant.settings import Settings
-from tests.reliability_support import PY, CachedEmbeddings, document_vectors, free_port, wait_http
+from tests.reliability_support import CHROMA, CachedEmbeddings, ChromaServer, document_vectors
 
-CHROMA = Path(PY).with_name("chroma")
 QUESTION = "单个项目投资规模有什么要求？"
-
-
-class ChromaServer:
-    def __init__(self, path: Path, log: Path) -> None:
-        self.path, self.log, self.port = path, log, free_port()
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([str(CHROMA), "run", "--host", "127.0.0.1", "--port", str(self.port),
-                                          "--path", str(self.path)], stdout=log, stderr=subprocess.STDOUT)
-        wait_http(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", 60, self.proc)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

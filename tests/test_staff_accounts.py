@@ -169,3 +169,22 @@ def test_staff_cli_add_list_passwd_remove(tmp_path):
     assert app("passwd", "alice", "--password-stdin", stdin="a new password\n").returncode == 0
     assert app("remove", "alice").returncode == 0
     assert "staff_remove" in app("audit").stdout
+
+
+def test_feedback_in_the_shared_database_from_two_replicas(database_url):
+    from web.feedback import DatabaseFeedbackStore, FeedbackError, gold_candidates
+
+    a, b = DatabaseFeedbackStore(database_url, replica="a"), DatabaseFeedbackStore(database_url, replica="b")
+    answer = {"status": "answered", "answer": "「…」", "citations": [{"id": "notice.4.1", "quote": "…"}]}
+    first = a.record("截止是哪天", [], answer, "up")
+    second = b.record("材料交几份", [{"role": "user", "content": "你好"}], answer, "down", "answer_wrong", "不对")
+    assert second > first
+    rows = a.rows()
+    assert [(r["question"], r["replica"]) for r in rows] == [("截止是哪天", "a"), ("材料交几份", "b")]
+    assert rows[1]["citations"][0]["id"] == "notice.4.1" and rows[1]["history"][0]["content"] == "你好"
+    assert [c["question"] for c in gold_candidates(b.rows("down"))] == ["材料交几份"]
+    with pytest.raises(ValueError):
+        a.record("q", [], answer, "meh")
+    broken = DatabaseFeedbackStore("sqlite:////proc/no-such-dir/x.sqlite")
+    with pytest.raises((FeedbackError, OSError)):
+        broken.record("q", [], answer, "up")

@@ -7,6 +7,7 @@ web.render, web.chat and web.feedback, where it is unit-tested.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import time
@@ -33,7 +34,7 @@ from web.chat import (
     service_history,
     turn_for_message,
 )
-from web.feedback import KIND_LABELS, FeedbackError, FeedbackStore
+from web.feedback import KIND_LABELS, DatabaseFeedbackStore, FeedbackError, FeedbackStore
 from web.render import clause_choices, esc, render_notice, stream_prefixes
 from web.staff import staff_tab
 
@@ -58,6 +59,10 @@ def notify(message: str) -> None:
     gr.Warning(esc(message), title="提示")
 
 
+BAD_FEEDBACK = "反馈格式有误：需要问题、回答对象，以及评价 up 或 down。"
+MAX_ANSWER_JSON = 64_000  # characters: an answer object is a few KB; more is not an answer this app gave
+
+
 def mode_text(answered_by: str, configured: str) -> str:
     """The 回答模式 line: the model that wrote the answer, or 离线摘录模式 (a fallback says so)."""
     if answered_by != "extractive":
@@ -67,8 +72,10 @@ def mode_text(answered_by: str, configured: str) -> str:
     return f"回答模式：{MODE_EXTRACTIVE}"
 
 
-def feedback_store_for(source: NoticeLibrary | AssistantService) -> FeedbackStore:
-    """The feedback DB: <data_dir>/feedback.db."""
+def feedback_store_for(source: NoticeLibrary | AssistantService) -> FeedbackStore | DatabaseFeedbackStore:
+    """The feedback table of DATABASE_URL when set (several replicas share it), else <data_dir>/feedback.db."""
+    if source.settings.database_url:
+        return DatabaseFeedbackStore(source.settings.database_url)
     return FeedbackStore(Path(source.settings.data_dir) / "feedback.db")
 
 
@@ -231,6 +238,20 @@ def build_app(
             log.exception("API answering failed")
             raise gr.Error(ANSWER_FAILED) from None
 
+    def feedback_api(question: str, answer: dict[str, Any], rating: str, kind: str = "rating",
+                     comment: str = "") -> str:
+        """Rate an answer the ask endpoint gave: rating up | down; kind rating | citation_wrong | answer_wrong."""
+        if not isinstance(question, str) or not isinstance(answer, dict) or rating not in ("up", "down") \
+                or kind not in KIND_LABELS:
+            raise gr.Error(BAD_FEEDBACK)
+        if len(question) > library.settings.max_question_chars or len(json.dumps(answer, default=str)) > MAX_ANSWER_JSON:
+            raise gr.Error(BAD_FEEDBACK)
+        try:
+            row = feedback_store.record(question, [], answer, rating, kind, str(comment or ""))
+        except FeedbackError as exc:
+            raise gr.Error(str(exc)) from None
+        return f"已记录（#{row}）。{THANKS}"
+
     # -- layout ----------------------------------------------------------------
     first_pack, ordered = first.pack, first.document.clauses
     choices = notice_choices(library)
@@ -302,6 +323,7 @@ def build_app(
                        status], api_visibility="private", show_progress="hidden")
         demo.load(refresh_notices, notice, notice, api_visibility="private", show_progress="hidden")
         gr.api(ask_api, api_name="ask")
+        gr.api(feedback_api, api_name="feedback")
     return demo
 
 

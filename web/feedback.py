@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -146,6 +148,71 @@ class FeedbackStore:
         return read_rows(self.db_path, rating)
 
 
+class DatabaseFeedbackStore:
+    """The same feedback rows in the shared database (DATABASE_URL), so every replica writes to one table."""
+
+    def __init__(self, url: str, app_version: str = __version__, replica: str = "") -> None:
+        self.url = url
+        self.app_version = app_version
+        self.replica = replica or f"{socket.gethostname()}:{os.getpid()}"
+
+    def init(self) -> None:
+        from store.db import open_database
+
+        open_database(self.url)  # migrated once per process
+
+    def record(
+        self, question: str, history: Sequence[Mapping[str, Any]] | None, answer: Mapping[str, Any],
+        rating: str, kind: str = "rating", comment: str = "",
+    ) -> int:
+        """Insert one feedback row in a single transaction; returns its id. Raises FeedbackError."""
+        from sqlalchemy import insert
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from store.db import open_database
+        from store.schema import feedback
+
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be one of {RATINGS}, got {rating!r}")
+        if kind not in KIND_LABELS:
+            raise ValueError(f"kind must be one of {sorted(KIND_LABELS)}, got {kind!r}")
+        values = dict(
+            created_at=datetime.now(UTC).isoformat(timespec="milliseconds"), question=question,
+            history=_json(list(history or [])), answer=_json(dict(answer)),
+            citations=_json(list(answer.get("citations") or [])), rating=rating, kind=kind,
+            comment=(comment or "").strip()[:MAX_COMMENT_CHARS], app_version=self.app_version, replica=self.replica,
+        )
+        try:
+            with open_database(self.url).begin() as conn:
+                row_id = int(conn.execute(insert(feedback).values(**values).returning(feedback.c.id)).scalar_one())
+        except (SQLAlchemyError, OSError) as exc:
+            log.exception("could not save feedback to the database")
+            raise FeedbackError(SAVE_FAILED) from exc
+        log.info("feedback #%d saved: rating=%s kind=%s", row_id, rating, kind)
+        return row_id
+
+    def rows(self, rating: str | None = None) -> list[dict[str, Any]]:
+        """All rows (oldest first), JSON columns decoded."""
+        from sqlalchemy import select
+
+        from store.db import open_database
+        from store.schema import feedback
+
+        query = select(feedback).order_by(feedback.c.id)
+        if rating is not None:
+            query = query.where(feedback.c.rating == rating)
+        with open_database(self.url).connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        return _decoded(rows)
+
+
+def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for r in rows:
+        for key in ("history", "answer", "citations"):
+            r[key] = json.loads(r[key]) if r[key] else None
+    return rows
+
+
 def read_rows(db_path: Path | str, rating: str | None = None) -> list[dict[str, Any]]:
     """Rows of a feedback DB, oldest first, with history/answer/citations decoded ([] if the DB is missing)."""
     path = Path(db_path)
@@ -159,10 +226,7 @@ def read_rows(db_path: Path | str, rating: str | None = None) -> list[dict[str, 
             query += " WHERE rating = ?"
             params = (rating,)
         rows = [dict(r) for r in conn.execute(query + " ORDER BY id", params)]
-    for r in rows:
-        for key in ("history", "answer", "citations"):
-            r[key] = json.loads(r[key]) if r[key] else None
-    return rows
+    return _decoded(rows)
 
 
 def _notes(rows: Sequence[Mapping[str, Any]]) -> str:

@@ -345,6 +345,15 @@ def staff_tab(source: Any) -> StaffTools:
         except (StaffAuthError, UploadError) as exc:
             raise gr.Error(str(exc)) from None
 
+    def staff_add_notice(token: str, notice: FileData, slug: str = "") -> str:
+        """Add a notice file (.txt/.docx/.pdf/.html/.md) and publish it at once (editor role); returns its slug."""
+        path = notice.get("path") if isinstance(notice, dict) else getattr(notice, "path", None)
+        try:
+            staged = tools.stage_notice(token, path, slug or None)
+            return tools.publish_notice(token, staged.root.name)
+        except (StaffAuthError, UploadError) as exc:
+            raise gr.Error(str(exc)) from None
+
     # -- layout ---------------------------------------------------------------------------------
     with gr.Tab("员工工具", id="staff", elem_id="tab-staff"):
         token = gr.State(None)
@@ -408,7 +417,7 @@ def staff_tab(source: Any) -> StaffTools:
                 t_btn = gr.Button("生成方案模板（.docx）", elem_id="staff-template-btn")
                 t_file = gr.File(label="方案模板", interactive=False, elem_id="staff-template-file")
         # Inside the tab: gr.Tabs accepts only gr.Tab children, and the endpoints' Api blocks are components.
-        for endpoint in (staff_login, staff_logout, staff_check, staff_outline):
+        for endpoint in (staff_login, staff_logout, staff_check, staff_outline, staff_add_notice):
             gr.api(endpoint, api_name=endpoint.__name__)
 
     # -- UI callbacks (private; token from the server-side State) --------------------------------

@@ -1,10 +1,12 @@
 # make run  - set everything up, then start the web chat on http://127.0.0.1:7860
 # make test - set everything up, then run every test and the eval regression gate
 # make bench - index build time, cold ask, warm p50/p95 latency and peak RSS; notices add, memory and first answer at 1/10/50 notices
-# make load - start the app on a free loopback port and drive N concurrent users through /ask (N=50; make load N=200)
+# make load - start the app on a free loopback port and drive N concurrent users through /ask (N=50; make load N=200),
+#             first alone, then beside ABUSERS=4 clients sending the largest allowed inputs (p95 with vs without)
 PY := .venv/bin/python
 STAMP := .venv/.installed
 N ?= 50
+ABUSERS ?= 4
 
 .PHONY: install run test check eval load bench clean
 
@@ -34,7 +36,7 @@ eval: install
 
 load: install
 	$(PY) app.py ingest
-	$(PY) scripts/load.py --users $(N)
+	$(PY) scripts/load.py --users $(N) --abusers $(ABUSERS) --compare
 
 bench: install
 	$(PY) scripts/bench.py

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ANSWER_TYPES_FILE = ROOT / "rules/answer_types.yaml"  # generic: kinds of fact any notice may not state
 LEXICON_FILE = ROOT / "corpus/lexicon.yaml"  # generic: stopwords, words for parts, roles
+OVER_BUDGET = "本次提问内容较多，处理时间已到，这一问未作回答，请单独再问一次。"
 __all__ = ["ANSWER_TYPES_FILE", "LEXICON_FILE", "AssistantService", "InvalidQuestion"]
 
 
@@ -274,7 +275,12 @@ class AssistantService:
         answered when any part is, each part's lines under its own heading, the verdicts of the whole question."""
         turns = list(history)
         answers = []
-        for ask in analysis.parts:
+        deadline = time.monotonic() + self.settings.request_budget_s
+        for n, ask in enumerate(analysis.parts):
+            if n and time.monotonic() > deadline:  # the budget is spent: the rest is not answered, and says so
+                log.warning("time budget spent after %d of %d parts", n, len(analysis.parts))
+                answers += [Answer(question=a, status="not_found", answer=OVER_BUDGET) for a in analysis.parts[n:]]
+                break
             part = self.analyser.analyse(ask, turns, previous_top=self._top_clause)
             answers.append(self.chain.invoke({"question": ask, "history": turns, "analysis": part,
                                               "parts_of": analysis.question}))

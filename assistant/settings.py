@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     router_cache: Path | None = Field(None, description="Folder of cached router weights; unset = <data_dir>/router")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
+    request_budget_s: float = Field(10.0, gt=0, le=600, description="Time one offline answer may take; parts of a "
+                                    "question left when it is spent are not answered (the reply says so)")
     max_history_turns: int = Field(6, ge=0, le=100, description="Earlier turns a question is read with; older ones "
                                    "are dropped, and each turn is cut to MAX_QUESTION_CHARS (the reply says so)")
     web_concurrency: int = Field(

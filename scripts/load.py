@@ -58,6 +58,7 @@ class Result:
     errors: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     error_examples: list[str] = field(default_factory=list)
+    abuse: Result | None = None  # the abusive clients' own requests (a mixed run)
 
     def fail(self, kind: str, detail: str) -> None:
         self.errors[kind] += 1
@@ -120,21 +121,42 @@ async def user(n: int, requests: int, client: httpx.AsyncClient, result: Result)
         await ask(client, question, history, result)
 
 
+# An abusive client: the longest question allowed, asking four things, with a huge history (which the app cuts).
+ABUSE_QUESTION = ("我们是一家高校下属企业，" * 60 + "材料最迟什么时候交？还有，一个项目3000万能报吗？另外材料交几份？以及报送给谁？")[-2000:]
+ABUSE_HISTORY = [{"role": "user" if i % 2 == 0 else "assistant", "content": "历史" * 50_000} for i in range(20)]
+
+
+async def abuser(client: httpx.AsyncClient, stop: asyncio.Event, result: Result) -> None:
+    """Sends the largest inputs allowed, back to back, until the normal users are done."""
+    while not stop.is_set():
+        await ask(client, ABUSE_QUESTION, ABUSE_HISTORY, result)
+
+
 async def run_load(urls: list[str], users: int, requests: int, deadline_s: float,
-                   timeout_s: float) -> tuple[Result, float]:
+                   timeout_s: float, abusers: int = 0) -> tuple[Result, float]:
     result = Result()
+    abuse = Result()
+    stop = asyncio.Event()
     # Idle connections are dropped before the server's 5 s keep-alive timeout (uvicorn's default), so a request
     # never goes out on a connection the server is closing at that moment.
     limits = httpx.Limits(max_connections=users + 10, max_keepalive_connections=users + 10, keepalive_expiry=2.0)
     clients = [httpx.AsyncClient(base_url=url, timeout=timeout_s, limits=limits, trust_env=False) for url in urls]
     try:
         started = time.perf_counter()
+        bad = [asyncio.create_task(abuser(clients[n % len(clients)], stop, abuse)) for n in range(abusers)]
         tasks = [asyncio.create_task(user(n, requests, clients[n % len(clients)], result)) for n in range(users)]
         _, pending = await asyncio.wait(tasks, timeout=deadline_s)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         wall = time.perf_counter() - started
+        stop.set()
+        if bad:
+            await asyncio.wait(bad, timeout=timeout_s)
+        for task in bad:
+            task.cancel()
+        await asyncio.gather(*bad, return_exceptions=True)
+        result.abuse = abuse
     finally:
         for client in clients:
             await client.aclose()
@@ -218,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=300, help="seconds one request may take (default 300)")
     p.add_argument("--startup-timeout", type=float, default=600,
                    help="seconds to wait for the app to come up; a first start builds the index (default 600)")
+    p.add_argument("--abusers", type=int, default=0,
+                   help="also run this many abusive clients (largest allowed inputs) beside the users")
+    p.add_argument("--compare", action="store_true",
+                   help="with --abusers: first a run without them, then one with them; report both p95s")
     p.add_argument("--json", action="store_true", help="also print the summary as one JSON line")
     args = p.parse_args(argv)
     if not 1 <= args.users <= MAX_USERS or not 1 <= args.requests or args.users * args.requests > MAX_REQUESTS:
@@ -240,7 +266,14 @@ def main(argv: list[str] | None = None) -> int:
             urls = [f"http://127.0.0.1:{port}/"]
         print(f"load: {args.users} users x {args.requests} questions = {args.users * args.requests} requests "
               f"on {', '.join(u + 'gradio_api/call/ask' for u in urls)}", flush=True)
-        result, wall = asyncio.run(run_load(urls, args.users, args.requests, args.deadline, args.timeout))
+        baseline = None
+        if args.compare and args.abusers:
+            base, base_wall = asyncio.run(run_load(urls, args.users, args.requests, args.deadline, args.timeout))
+            baseline = summary(base, base_wall, args.users, args.requests)
+            print(f"without abusers: p50 {baseline['p50_ms']}  p95 {baseline['p95_ms']} ms", flush=True)
+            print(f"with {args.abusers} abusive clients (largest allowed inputs) …", flush=True)
+        result, wall = asyncio.run(run_load(urls, args.users, args.requests, args.deadline, args.timeout,
+                                            args.abusers))
         rss = rss_mb(proc.pid) if proc is not None else None
     except RuntimeError as exc:
         print(f"load test could not start: {exc}", file=sys.stderr)
@@ -251,6 +284,19 @@ def main(argv: list[str] | None = None) -> int:
 
     s = summary(result, wall, args.users, args.requests)
     s["app_rss_mb"] = rss
+    if args.abusers:
+        abuse = result.abuse or Result()
+        lat = sorted(abuse.latencies_ms)
+        s["abusers"] = {"clients": args.abusers, "requests": len(lat), "errors": sum(abuse.errors.values()),
+                        "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1)}
+        print(f"abusive clients: {len(lat)} requests answered, p50 {s['abusers']['p50_ms']}  "
+              f"p95 {s['abusers']['p95_ms']} ms, errors {s['abusers']['errors']}")
+    if baseline is not None:
+        s["without_abusers"] = {k: baseline[k] for k in ("p50_ms", "p95_ms", "p99_ms", "errors")}
+        ratio = s["p95_ms"] / baseline["p95_ms"] if baseline["p95_ms"] else float("nan")
+        s["p95_ratio"] = round(ratio, 2)
+        print(f"normal users' p95: {baseline['p95_ms']} ms without abusers, {s['p95_ms']} ms with: x{ratio:.2f} "
+              f"(target: at most x2)")
     print(f"completed {s['ok']}/{s['requests']} in {s['wall_s']} s: throughput {s['throughput_rps']} req/s")
     print(f"latency ms: p50 {s['p50_ms']}  p95 {s['p95_ms']}  p99 {s['p99_ms']}  max {s['max_ms']}  mean {s['mean_ms']}")
     print(f"answers: {', '.join(f'{k} {v}' for k, v in sorted(s['statuses'].items())) or '-'}")

@@ -45,3 +45,13 @@ def test_a_part_the_notice_does_not_answer_is_marked_while_the_other_is_answered
 def test_verdicts_are_given_once_for_the_whole_question(service):
     answer = service.ask("我们是事业单位。能牵头申报吗？材料交几份？")
     assert answer.answer.count("核对结论") == 1 and len(answer.parts) == 2
+
+
+def test_parts_left_when_the_time_budget_is_spent_are_not_answered_and_say_so(service, monkeypatch):
+    from assistant.service import OVER_BUDGET
+
+    monkeypatch.setattr(service.settings, "request_budget_s", 1e-9)
+    answer = service.ask("材料最迟什么时候交？还有，一个项目3000万能报吗？另外材料交几份？")
+    assert len(answer.parts) == 3 and answer.parts[0].status == "answered"
+    assert [p.status for p in answer.parts[1:]] == ["not_found", "not_found"]
+    assert OVER_BUDGET in answer.answer and answer.status == "answered"

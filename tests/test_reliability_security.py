@@ -38,7 +38,7 @@ STAFF_PASSWORD = "staff-pw-DO-NOT-LOG-8d3e1a"
 STAFF_HASH = bcrypt.hashpw(STAFF_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
 SECRETS = {"LLM_API_KEY": API_KEY, "STAFF_PASSWORD": STAFF_PASSWORD, "STAFF_PASSWORD_HASH": STAFF_HASH}
 # Endpoints anyone may call; every other named endpoint must refuse a call without a staff session.
-PUBLIC = {"/ask", "/staff_login", "/staff_logout"}
+PUBLIC = {"/ask", "/feedback", "/staff_login", "/staff_logout"}
 
 
 @pytest.fixture(scope="module")

@@ -152,9 +152,8 @@ class ExtractiveAnswerer:
         about = f"{analysis.typed} {' '.join(analysis.expansions)}"
         if any(t.name in asked and not self._states_about(t, citations, about) for t in self.answer_types):
             return self._not_found(question, retrieved)
-        # A list question's answer is several sentences: one part of one of them would not answer it.
-        summary, spans = summarise(analysis.typed, citations, best_part=not result.list_intent,
-                                   kinds=analysis.summary_kinds, expansions=analysis.expansions)
+        # A list question gets the phrase that lists (产业发展政策、财政支持政策…), or the headings of the listed parts.
+        summary, spans = summarise(analysis.typed, citations, kinds=analysis.summary_kinds, expansions=analysis.expansions)
         if result.list_intent and chosen[0].children and len(citations) > 2:
             rules = load_summary_rules()
             listed = parts_summary(citations, {cid: self.clauses[cid].heading for cid in chosen[0].children},

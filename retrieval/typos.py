@@ -10,9 +10,11 @@ pypinyin; without it the corrector is off, with a message.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 from collections.abc import Callable, Iterable
+from functools import cached_property
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +27,27 @@ class TypoCorrector:
 
     def __init__(self, notice_text: str, words: Iterable[str], segment: Callable[[str], list[str]],
                  stopwords: Iterable[str] = (), function_chars: str = "") -> None:
-        from pypinyin import lazy_pinyin
-
         self._function = frozenset(function_chars)
-        self._pinyin = lazy_pinyin
         self.segment = segment
         self.notice_text = notice_text
         self._stop = frozenset(stopwords)
-        self._by_sound: dict[str, set[str]] = {}
-        for word in set(words):
-            if MIN_LEN <= len(word) <= MAX_LEN and _CJK_RUN.fullmatch(word) and word not in self._stop:
-                self._by_sound.setdefault(self._sound(word), set()).add(word)
+        self._words = [w for w in set(words)
+                       if MIN_LEN <= len(w) <= MAX_LEN and _CJK_RUN.fullmatch(w) and w not in self._stop]
+
+    @cached_property
+    def _by_sound(self) -> dict[str, set[str]]:
+        """The notice's words by toneless pinyin. Built (and pypinyin imported, about 0.5 s) on the first question
+        with a run the notice never uses, not at start: most questions have none."""
+        by_sound: dict[str, set[str]] = {}
+        for word in self._words:
+            by_sound.setdefault(self._sound(word), set()).add(word)
+        return by_sound
+
+    @cached_property
+    def _pinyin(self) -> Callable[[str], list[str]]:
+        from pypinyin import lazy_pinyin
+
+        return lazy_pinyin
 
     def _sound(self, text: str) -> str:
         return " ".join(self._pinyin(text))
@@ -70,8 +82,7 @@ class TypoCorrector:
 
 def make_corrector(notice_text: str, words: Iterable[str], segment: Callable[[str], list[str]],
                    stopwords: Iterable[str] = (), function_chars: str = "") -> TypoCorrector | None:
-    try:
-        return TypoCorrector(notice_text, words, segment, stopwords, function_chars)
-    except ImportError:
+    if importlib.util.find_spec("pypinyin") is None:
         log.warning("pypinyin is not installed: typos are not corrected (pip install pypinyin)")
         return None
+    return TypoCorrector(notice_text, words, segment, stopwords, function_chars)

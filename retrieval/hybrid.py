@@ -90,15 +90,10 @@ class HybridRetriever(BaseRetriever):
         return [k for k in analysis.asked_types if k in self.fact_holders]
 
     def states_asked_fact(self, target: str, kinds: list[str]) -> bool:
-        """True unless the question asks for a kind of fact that the target (with its parts) does not state but
-        some other clause does."""
-        if not kinds:
-            return True
-        for kind in kinds:
-            holders = self.fact_holders[kind]
-            if any(is_within(h, target) for h in holders) or not holders:
-                return True
-        return False
+        """False when the question asks for a kind of fact that the target (with its parts) does not state but some
+        other clause does: every kind asked must be stated there (a figure somewhere in an annex is not the
+        minimum amount asked for)."""
+        return all(any(is_within(h, target) for h in self.fact_holders[k]) or not self.fact_holders[k] for k in kinds)
 
     def rank(self, query: str, context_scope: str | None = None, focus: str | None = None) -> RetrievalResult:
         """Ranks every clause for a bare query (analysed here); the chain passes its turn's analysis to retrieve."""

@@ -98,10 +98,26 @@ class ItemResult(BaseModel):
     summary: str | None = None  # the 要点 line
     summary_spans: list[dict] = []
     summary_complete: bool | None = None  # the 要点 line alone holds every must_include group
+    summary_grounded: bool | None = None  # every span of the 要点 line is in the clause it names, at its offsets
     parts: list[dict] = []  # the answer's parts, for a question with several
     parts_ok: bool | None = None  # every answerable part's evidence cited, every unanswerable part marked so
     forbidden_absent: bool = True
     correct: bool = False
+
+
+SUMMARY_GLUE = re.compile(r"第\d+问|[：；]|通知未作规定|符合|不符合|需人工审核|信息不足")
+
+
+def summary_grounded(summary: str, spans: list[dict], clause_text: dict[str, str]) -> bool:
+    """The 要点 line states nothing the notice does not: each span is its clause's text at its offsets, and what is
+    left of the line once the spans are taken out is only the fixed connective words (rules/summary.yaml)."""
+    rest = summary
+    for span in spans:
+        text = str(span.get("text", ""))
+        if clause_text.get(str(span.get("id")), "")[int(span.get("start", 0)):int(span.get("end", 0))] != text:
+            return False
+        rest = rest.replace(text, "", 1)
+    return not SUMMARY_GLUE.sub("", rest).strip()
 
 
 def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], retrieved: list[str],
@@ -125,6 +141,8 @@ def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], 
         res.parts_ok = parts_cited and refused
     if item.must_include and item.answerable:
         res.summary_complete = bool(res.summary) and all(group_included(g, res.summary or "") for g in item.must_include)
+    if res.summary:
+        res.summary_grounded = summary_grounded(res.summary, res.summary_spans, clause_text)
     res.quotes_verbatim = sum(c.get("quote", "") in clause_text.get(c["id"], "") for c in citations)
     res.forbidden_absent = not any(group_included(g, answer) for g in item.must_not_include)
     if expected:
@@ -196,6 +214,7 @@ def aggregate(results: list[ItemResult]) -> dict[str, float | int | None]:
         "parts_all_right": _mean([1.0 if r.parts_ok else 0.0 for r in results if r.parts_ok is not None]),
         "summary_rate": _mean([1.0 if r.summary else 0.0 for r in results if r.status == "answered"]),
         "summary_accuracy": _mean([1.0 if r.summary_complete else 0.0 for r in results if r.summary_complete is not None]),
+        "summary_unsupported": sum(r.summary_grounded is False for r in results),
         "refusal_precision": round(sum(not r.answerable for r in refused) / len(refused), 4) if refused else 1.0,
         "refusal_recall": round(sum(r.status == "not_found" for r in unanswerable) / len(unanswerable), 4) if unanswerable else 1.0,
         "quote_fidelity": round(sum(r.quotes_verbatim for r in results) / len(all_citations), 4) if all_citations else 1.0,

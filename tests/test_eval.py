@@ -53,3 +53,14 @@ def test_gold_set_is_valid_and_covers_every_leaf(service):
 def test_baseline_is_committed():
     baseline = json.loads((ROOT / "eval/baseline.json").read_text())
     assert baseline["quote_fidelity"] == 1.0
+
+
+def test_a_summary_line_with_words_not_in_its_spans_is_ungrounded():
+    from eval.metrics import summary_grounded
+
+    text = {"notice.4.1": "请于2014年3月31日前将相关材料报送我委。"}
+    span = {"id": "notice.4.1", "start": 2, "end": 13, "text": "2014年3月31日前"}
+    assert summary_grounded("2014年3月31日前", [span], text)
+    assert summary_grounded("第1问：2014年3月31日前；第2问：通知未作规定", [span], text)
+    assert not summary_grounded("2014年3月31日前，逾期不受理", [span], text)  # a fact the span does not hold
+    assert not summary_grounded("2015年3月31日前", [{**span, "text": "2015年3月31日前"}], text)  # not the clause's text

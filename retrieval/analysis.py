@@ -66,6 +66,24 @@ def load_intent_rules(path: Path = INTENTS_FILE) -> IntentRules:
     return IntentRules.model_validate({k: v for k, v in data.items() if k != "followup"})
 
 
+# "…，那<ask>": 那 opening a clause turns from the context to the ask (not 那里 / 那些 / 那个: "there", "those").
+_THEN = re.compile(r"[，,。；;？?！!]\s*那么?(?![里些个种边儿样])\s*")
+_ANAPHORIC_PLACE = re.compile(r"^(那?里面|其中|这一?[节部分项条])")
+MIN_ASK_CHARS = 6
+
+
+def _ask_after_context(question: str) -> str | None:
+    """The ask of a message that first sets out its context and then turns to the question with 那, when both
+    parts have substance: its words weigh more than the context's."""
+    found = list(_THEN.finditer(question))
+    if not found:
+        return None
+    ask, context = question[found[-1].end():], question[:found[-1].start()]
+    if len(_CJK.findall(ask)) < MIN_ASK_CHARS or len(_CJK.findall(context)) < MIN_ASK_CHARS:
+        return None
+    return ask
+
+
 def intent_text(question: str) -> str:
     """The question as list and kinds patterns read it: 第几部分 asks which part, not how many parts."""
     return fold(question).replace("第几", "第")
@@ -104,10 +122,14 @@ class QuestionAnalysis(BaseModel):
     latin: bool = Field(False, description="No Chinese in the question (an English question): cross-lingual similarity")
     facts: Any = Field(None, description="checks.facts.QuestionFacts: what the question states about the asker")
 
+    ask: str | None = Field(None, description="The ask after a context clause (…里提到财政支持政策，那补助资金怎么申请): "
+                            "its words weigh more, and a part named only in the context is not where to look")
+
     @property
     def focus(self) -> str | None:
-        """The current question, when the query also carries the previous turn."""
-        return self.question if self.question != self.query else None
+        """The words that weigh more: the current question when the query also carries the previous turn, else the
+        ask after a context clause."""
+        return self.question if self.question != self.query else self.ask
 
     def expanded(self, normaliser: QueryNormaliser) -> str:
         return normaliser.normalise(self.query, self.expansions)
@@ -161,7 +183,8 @@ class QuestionAnalyser:
         expansions = list(terms.added)
         corrections = self.corrector.corrections(question) if self.corrector is not None else []
         expansions += [w for w in corrections if w not in expansions]  # 申抱 -> 申报, counted like an expansion
-        focus = question if question != query else None
+        ask = _ask_after_context(question) if question == query else None
+        focus = question if question != query else ask
         folded_query, folded_typed = fold(query), fold(typed)
         return QuestionAnalysis(
             question=question, query=query, scope=scope,
@@ -170,7 +193,8 @@ class QuestionAnalyser:
             refers_back=self.followup.refers_back(question, self.notice_words) if refers is None else refers,
             typed=typed,
             ordinals=ordinals_of(question),
-            target=self.structure.resolve(query, scope),
+            target=self._target(query, ask, scope),
+            ask=ask,
             named=[cid for cid in self._title_only if self.structure.names(query, cid)],
             years=self.intents.patterns["year"].findall(folded_query),
             expansions=expansions,
@@ -191,6 +215,14 @@ class QuestionAnalyser:
             latin=_is_latin(question),
             facts=self._facts(question),
         )
+
+    def _target(self, query: str, ask: str | None, scope: str | None) -> str | None:
+        """The clause a positional reference points to. A part named only in the context clause before the ask
+        is context (大纲第五部分里提到财政支持政策，那补助资金怎么申请): the ask points somewhere itself, refers to
+        that part (其中, 这一节), or points nowhere."""
+        if ask is None or _ANAPHORIC_PLACE.search(ask):
+            return self.structure.resolve(query, scope)
+        return self.structure.resolve(ask, scope) if ordinals_of(ask) else None
 
     def _facts(self, question: str) -> Any:
         from checks.facts import extract_facts, load_vocabulary  # the asker's facts: amounts, dates, unit type

@@ -84,3 +84,12 @@ def test_an_english_question_is_latin_and_markup_is_not(analyser):
     assert analyser.analyse("What is the deadline for the materials?").latin
     assert not analyser.analyse("<div class='x'><br/><p></p></div>").latin
     assert not analyser.analyse("截止日期是哪天").latin
+
+
+def test_the_ask_after_a_context_clause_weighs_more_and_a_part_named_in_the_context_is_not_the_target(analyser):
+    a = analyser.analyse("大纲第五部分“配套政策措施”里提到财政支持政策，那国家的补助资金是怎么申请下来的？")
+    assert a.ask == "国家的补助资金是怎么申请下来的？" and a.focus == a.ask
+    assert a.target is None  # 第五部分 is where the asker read something, not where the answer is
+    plain = analyser.analyse("大纲第五部分写什么")
+    assert plain.ask is None and plain.target == "annex1.5"
+    assert analyser.analyse("那里面有没有规定最低投资额").ask is None  # 那里 is "there", not "then"

@@ -72,13 +72,28 @@ _ANAPHORIC_PLACE = re.compile(r"^(那?里面|其中|这一?[节部分项条])")
 MIN_ASK_CHARS = 6
 
 
-def _ask_after_context(question: str) -> str | None:
-    """The ask of a message that first sets out its context and then turns to the question with 那, when both
-    parts have substance: its words weigh more than the context's."""
+LONG_STORY_CHARS = 40  # a message this long that tells the asker's story before asking
+_CLAUSE_END = re.compile(r"(?<=[，,。；;？?！!])")
+
+
+def _ask_after_context(question: str, cues: list[str]) -> str | None:
+    """The ask of a message that first sets out its context: after a turn with 那 (…里提到财政支持政策，那补助资金
+    怎么申请), or, in a long story, from the last clause with a question word on. Its words weigh more than the
+    story's; the story still gives the asker's facts."""
     found = list(_THEN.finditer(question))
-    if not found:
+    if found:
+        ask, context = question[found[-1].end():], question[:found[-1].start()]
+    elif len(_CJK.findall(question)) >= LONG_STORY_CHARS:
+        clauses = [c for c in _CLAUSE_END.split(question) if c.strip()]
+        asking = [i for i, c in enumerate(clauses) if any(cue in c.lower() for cue in cues)]
+        if not asking or asking[-1] == 0:
+            return None
+        start = asking[-1]
+        while start > 0 and len(_CJK.findall("".join(clauses[start:]))) < MIN_ASK_CHARS:
+            start -= 1  # too short to stand alone (能报吗？): the clause before it says what
+        ask, context = "".join(clauses[start:]), "".join(clauses[:start])
+    else:
         return None
-    ask, context = question[found[-1].end():], question[:found[-1].start()]
     if len(_CJK.findall(ask)) < MIN_ASK_CHARS or len(_CJK.findall(context)) < MIN_ASK_CHARS:
         return None
     return ask
@@ -183,7 +198,7 @@ class QuestionAnalyser:
         expansions = list(terms.added)
         corrections = self.corrector.corrections(question) if self.corrector is not None else []
         expansions += [w for w in corrections if w not in expansions]  # 申抱 -> 申报, counted like an expansion
-        ask = _ask_after_context(question) if question == query else None
+        ask = _ask_after_context(question, self.part_rules.question_cues) if question == query else None
         focus = question if question != query else ask
         folded_query, folded_typed = fold(query), fold(typed)
         return QuestionAnalysis(

@@ -93,3 +93,12 @@ def test_the_ask_after_a_context_clause_weighs_more_and_a_part_named_in_the_cont
     plain = analyser.analyse("大纲第五部分写什么")
     assert plain.ask is None and plain.target == "annex1.5"
     assert analyser.analyse("那里面有没有规定最低投资额").ask is None  # 那里 is "there", not "then"
+
+
+def test_a_long_story_is_read_for_its_facts_and_its_ask_weighs_more(analyser):
+    story = ("我们是河北一家钢铁企业，想在厂里搞生产线物联网改造，目标是提高效率、节能降耗，不对外提供服务，"
+             "投资大概8000万，资金主要靠企业自筹，这种项目应该归到哪一类？")
+    a = analyser.analyse(story)
+    assert a.ask == "这种项目应该归到哪一类？"
+    assert [f.wan for f in a.facts.amounts] == [8000.0]  # the story's facts still count
+    assert analyser.analyse("申报截止是什么时候？").ask is None

@@ -345,3 +345,15 @@ def test_feedback_export_command(tmp_path: Path) -> None:
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "1 gold candidates" in run.stdout
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["question"] == "投资3000万够不够"
+
+
+def test_the_clause_link_carries_the_quote_and_key_ranges(service):
+    from web.render import render_cards
+
+    clause = service.clauses["notice.3.4"]
+    quote = "单个项目投资规模原则上不低于5000万元。"
+    start = clause.text.index(quote)
+    citations = [{"id": "notice.3.4", "label": clause.label, "quote": quote, "start": start, "end": start + len(quote)}]
+    key = {"id": "notice.3.4", "start": start + 11, "end": start + len(quote) - 1, "text": "x"}
+    html = render_cards(citations, service.clauses, [key])
+    assert f'href="#clause-notice.3.4&amp;q={start}-{start + len(quote)}&amp;k={start + 11}-{start + len(quote) - 1}"' in html

@@ -105,11 +105,11 @@ def render_card(clause_id: str, citations: Sequence[Mapping[str, Any]], clause: 
         body = f'<div class="qa-card-body">{highlight(clause.text, found, keys)}</div>'
         if not clause.content_provided:
             body += f'<div class="qa-not-provided">{esc(NOT_PROVIDED)}</div>'
-    # The quotes and the 要点 spans travel with the link, so the notice tab marks them in the clause too.
+    # The quotes and the 要点 spans travel in the link's fragment (the chat's HTML sanitiser drops data-
+    # attributes), so the notice tab marks them in the clause too: #clause-<id>&q=s-e;s-e&k=s-e.
     link = (
-        f'<a class="qa-clause-link" href="#{esc(clause_anchor(clause_id))}" data-clause="{esc(clause_id)}" '
-        f'data-quotes="{_ranges(found)}" data-keys="{_ranges(keys)}">'
-        f"在通知原文中查看 {esc(clause_id)} ›</a>"
+        f'<a class="qa-clause-link" href="#{esc(clause_anchor(clause_id))}&amp;q={_ranges(found)}&amp;k={_ranges(keys)}"'
+        f' data-clause="{esc(clause_id)}">在通知原文中查看 {esc(clause_id)} ›</a>'
     )
     return f'<details class="qa-card" data-clause="{esc(clause_id)}">{summary}{body}{link}</details>'
 

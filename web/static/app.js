@@ -73,8 +73,10 @@
     if (!link) return;
     event.preventDefault();
     event.stopPropagation();
-    const href = link.getAttribute("href") || "";
-    const id = link.getAttribute("data-clause") || decodeURIComponent(href.replace(/^#clause-/, ""));
-    jumpToClause(id, parseRanges(link.getAttribute("data-quotes")), parseRanges(link.getAttribute("data-keys")));
+    // #clause-<id>&q=<quote ranges>&k=<要点 ranges>
+    const [anchor, ...params] = (link.getAttribute("href") || "").split("&");
+    const id = link.getAttribute("data-clause") || decodeURIComponent(anchor.replace(/^#clause-/, ""));
+    const value = (key) => (params.find((p) => p.startsWith(key + "=")) || "").slice(key.length + 1);
+    jumpToClause(id, parseRanges(value("q")), parseRanges(value("k")));
   }, true);
 })();

@@ -39,6 +39,7 @@ CASES = [
     ("ratio", "城镇登记失业率是多少", "失业保险数据来自哪里", "城镇登记失业率为2.5%"),
     ("site_chrome", "这篇公报在网上被浏览了多少次", "公报是哪个单位发布的", None),
     ("task_request", "明天会下雨吗", "申报截止是哪天", None),
+    ("exception", "哪些情况可以例外，不是企业也能当", "承担单位必须是企业吗", "特殊情况经批准的除外"),
     ("small_talk", "您好！", "你好，材料交几份？", None),  # a greeting on its own, not one that opens a question
     ("task_request", "帮我写一首关于物联网的诗", "基本原则有哪些", None),
     ("task_request", "帮我写首关于物联网的七言诗呗", "实施方案写几个方面", None),

@@ -87,7 +87,8 @@ def test_positional_follow_up_in_english_is_answered_not_refused(service):
 def test_follow_up_ranks_by_the_current_question_more_than_the_previous_one(service):
     assert service.chain is not None
     condensed = "专家评审没通过怎么办？ 那国家补助资金呢？"
-    plain = [s.id for s in service.retriever.rank(condensed).ranked]
+    whole = service.analyser.of_query(condensed).model_copy(update={"ask": None})  # read as one ask, no focus
+    plain = [s.id for s in service.retriever.retrieve(whole).ranked]
     focused = [s.id for s in service.retriever.rank(condensed, focus="那国家补助资金呢？").ranked]
     assert plain[0] == "notice.4.2" and focused[0] == "notice.4.3"
 

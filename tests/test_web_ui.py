@@ -123,7 +123,7 @@ def test_card_shows_label_id_and_quote_inside_full_clause(clauses: dict[str, Cla
     assert "正文 三（四）投资规模" in cards and ">notice.3.4</code>" in cards
     body = re.search(r'<div class="qa-card-body">(.*?)</div>', cards).group(1)
     assert body.startswith("（四）投资规模。<mark>重点支持") and body.endswith("5000万元。</mark>")
-    assert f'href="#{clause_anchor("notice.3.4")}"' in cards
+    assert f'href="#{clause_anchor("notice.3.4")}&amp;q=' in cards  # the quote ranges follow the anchor
 
 
 def test_cards_group_citations_of_one_clause(clauses: dict[str, Clause]) -> None:

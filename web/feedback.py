@@ -43,6 +43,24 @@ CREATE INDEX IF NOT EXISTS feedback_rating ON feedback (rating);
 """
 
 
+COLUMNS = ("created_at", "question", "history", "answer", "citations", "rating", "kind", "comment", "app_version")
+
+
+def feedback_row(question: str, history: Sequence[Mapping[str, Any]] | None, answer: Mapping[str, Any],
+                 rating: str, kind: str, comment: str, app_version: str) -> dict[str, str]:
+    """The columns of one feedback row (JSON for the structured ones); ValueError for a rating or kind not known."""
+    if rating not in RATINGS:
+        raise ValueError(f"rating must be one of {RATINGS}, got {rating!r}")
+    if kind not in KIND_LABELS:
+        raise ValueError(f"kind must be one of {sorted(KIND_LABELS)}, got {kind!r}")
+    return {
+        "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"), "question": question,
+        "history": _json(list(history or [])), "answer": _json(dict(answer)),
+        "citations": _json(list(answer.get("citations") or [])), "rating": rating, "kind": kind,
+        "comment": (comment or "").strip()[:MAX_COMMENT_CHARS], "app_version": app_version,
+    }
+
+
 class FeedbackError(RuntimeError):
     """Feedback could not be saved; the message is short, Chinese and meant for the user."""
 
@@ -107,31 +125,15 @@ class FeedbackStore:
         rating: str, kind: str = "rating", comment: str = "",
     ) -> int:
         """Insert one feedback row in a single transaction; returns its id. Raises FeedbackError."""
-        if rating not in RATINGS:
-            raise ValueError(f"rating must be one of {RATINGS}, got {rating!r}")
-        if kind not in KIND_LABELS:
-            raise ValueError(f"kind must be one of {sorted(KIND_LABELS)}, got {kind!r}")
-        row = (
-            datetime.now(UTC).isoformat(timespec="milliseconds"),
-            question,
-            _json(list(history or [])),
-            _json(dict(answer)),
-            _json(list(answer.get("citations") or [])),
-            rating,
-            kind,
-            (comment or "").strip()[:MAX_COMMENT_CHARS],
-            self.app_version,
-        )
+        values = feedback_row(question, history, answer, rating, kind, comment, self.app_version)
+        row = tuple(values[c] for c in COLUMNS)
         try:
             self.init()
             with closing(self._connect()) as conn:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     cur = conn.execute(
-                        "INSERT INTO feedback (created_at, question, history, answer, citations, rating, kind,"
-                        " comment, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        row,
-                    )
+                        f"INSERT INTO feedback ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", row)
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -172,16 +174,7 @@ class DatabaseFeedbackStore:
         from store.db import open_database
         from store.schema import feedback
 
-        if rating not in RATINGS:
-            raise ValueError(f"rating must be one of {RATINGS}, got {rating!r}")
-        if kind not in KIND_LABELS:
-            raise ValueError(f"kind must be one of {sorted(KIND_LABELS)}, got {kind!r}")
-        values = dict(
-            created_at=datetime.now(UTC).isoformat(timespec="milliseconds"), question=question,
-            history=_json(list(history or [])), answer=_json(dict(answer)),
-            citations=_json(list(answer.get("citations") or [])), rating=rating, kind=kind,
-            comment=(comment or "").strip()[:MAX_COMMENT_CHARS], app_version=self.app_version, replica=self.replica,
-        )
+        values = feedback_row(question, history, answer, rating, kind, comment, self.app_version) | {"replica": self.replica}
         try:
             with open_database(self.url).begin() as conn:
                 row_id = int(conn.execute(insert(feedback).values(**values).returning(feedback.c.id)).scalar_one())

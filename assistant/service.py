@@ -259,16 +259,13 @@ class AssistantService:
         question = self.validate(question)
         turns, cut = self.bounded(history)
         chain = self.chain  # built first: the analysis of a follow-up may rank its previous question
-        analysis = self.analyser.analyse(question, turns, previous_top=self._top_clause)
+        analysis = self.analyser.analyse(question, turns, previous_top=self.retriever.top_clause)
         if len(analysis.parts) < 2 or self.llm_model is not None:
             answer = chain.invoke({"question": question, "history": turns, "analysis": analysis})
         else:
             answer = self.answer_parts(analysis, turns)
         answer = self.addressed(answer)
         return self.noted_cut(answer) if cut else answer
-
-    def _top_clause(self, question: str) -> str:
-        return self.retriever.rank(question).ranked[0].id
 
     def answer_parts(self, analysis: QuestionAnalysis, history: list[dict[str, str]]) -> Answer:
         """Each ask answered on its own (a later one reads the earlier ones as the conversation), then one reply:
@@ -281,7 +278,7 @@ class AssistantService:
                 log.warning("time budget spent after %d of %d parts", n, len(analysis.parts))
                 answers += [Answer(question=a, status="not_found", answer=OVER_BUDGET) for a in analysis.parts[n:]]
                 break
-            part = self.analyser.analyse(ask, turns, previous_top=self._top_clause)
+            part = self.analyser.analyse(ask, turns, previous_top=self.retriever.top_clause)
             answers.append(self.chain.invoke({"question": ask, "history": turns, "analysis": part,
                                               "parts_of": analysis.question}))
             turns += [{"role": "user", "content": ask}, {"role": "assistant", "content": answers[-1].answer}]

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
+from retrieval.rerankers import DEFAULT_ORDER  # pydantic and corpus.models only: no heavy import at start
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
                                  "in fusion; 0 = off")
     fact_weight: float = Field(0.5, ge=0, description="Fusion bonus for clauses that state the kind of fact the question "
                                "asks for (a date, a count, a phone number: rules/answer_types.yaml); 0 = off")
-    rerankers: list[str] = Field(["fact_kind", "scope", "title_only", "positional", "heading_or_part"],
+    rerankers: list[str] = Field(default_factory=lambda: list(DEFAULT_ORDER),
                                  description="Re-rankers after fusion, in order (retrieval/rerankers.py)")
     scope_weight: float = Field(0.5, ge=0, description="Bonus for clauses in the part of the document a question is about")
     title_only_weight: float = Field(1.0, ge=0, description="Title-only parts sink by this many times the fusion total")

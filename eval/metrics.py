@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from statistics import median
 
 from pydantic import BaseModel
@@ -105,7 +106,16 @@ class ItemResult(BaseModel):
     correct: bool = False
 
 
-SUMMARY_GLUE = re.compile(r"第\d+问|[：；]|通知未作规定|符合|不符合|需人工审核|信息不足")
+@lru_cache(maxsize=1)
+def _summary_glue() -> re.Pattern[str]:
+    """The words a 要点 line may add to its spans: the fixed connectives and verdict labels (rules/summary.yaml),
+    the part numbers and the words for a part the notice does not answer (retrieval/answer.py)."""
+    from retrieval.answer import NOT_STATED
+    from retrieval.summary import load_summary_rules
+
+    rules = load_summary_rules()
+    words = sorted([*rules.connectives, *rules.verdict_labels.values(), NOT_STATED], key=len, reverse=True)
+    return re.compile(r"第\d+问|" + "|".join(re.escape(w) for w in words))
 
 
 def summary_grounded(summary: str, spans: list[dict], clause_text: dict[str, str]) -> bool:
@@ -117,7 +127,7 @@ def summary_grounded(summary: str, spans: list[dict], clause_text: dict[str, str
         if clause_text.get(str(span.get("id")), "")[int(span.get("start", 0)):int(span.get("end", 0))] != text:
             return False
         rest = rest.replace(text, "", 1)
-    return not SUMMARY_GLUE.sub("", rest).strip()
+    return not _summary_glue().sub("", rest).strip()
 
 
 def score_item(item: GoldItem, status: str, answer: str, citations: list[dict], retrieved: list[str],

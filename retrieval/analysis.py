@@ -20,6 +20,7 @@ from retrieval.followup import (
     FollowupRules,
     Turn,
     cited_markers,
+    condense,
     last_user_question,
     load_followup_rules,
 )
@@ -183,8 +184,7 @@ class QuestionAnalyser:
             # their topic. An elliptic 那第三个呢 keeps it: it points at that part and says nothing else.
             query = self.structure.spell_out(question, scope)
         else:
-            previous = last_user_question(turns)
-            query = f"{previous} {question}" if previous and refers else question
+            query = condense(question, turns, refers)
         return self.of_query(query, question, scope, elliptic=elliptic, refers=refers)
 
     def of_query(self, query: str, question: str | None = None, scope: str | None = None,

@@ -18,7 +18,7 @@ def analyse_turn(inp: dict[str, Any], analyser: QuestionAnalyser, retriever: Hyb
     if inp.get("analysis") is not None:
         return inp["analysis"]
     history = [Turn.model_validate(t) for t in inp.get("history") or []]
-    return analyser.analyse(inp["question"], history, previous_top=lambda q: retriever.rank(q).ranked[0].id)
+    return analyser.analyse(inp["question"], history, previous_top=retriever.top_clause)
 
 
 def build_chain(retriever: HybridRetriever, answerer: ExtractiveAnswerer, analyser: QuestionAnalyser,

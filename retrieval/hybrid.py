@@ -83,9 +83,13 @@ class HybridRetriever(BaseRetriever):
         """The most fusion can give a clause: a penalty this size sinks a clause below every similar one."""
         return self.dense_weight + self.lexical_weight + self.question_weight + self.router_weight
 
+    @cached_property
+    def _reads_fact_kinds(self) -> bool:
+        return any(isinstance(r, FactKindReranker) for r in self.rerankers)
+
     def fact_kinds_of(self, analysis: QuestionAnalysis) -> list[str]:
         """The kinds of fact asked that some clause states (none when the fact-kind re-ranker is off)."""
-        if not any(isinstance(r, FactKindReranker) for r in self.rerankers):
+        if not self._reads_fact_kinds:
             return []
         return [k for k in analysis.asked_types if k in self.fact_holders]
 
@@ -100,6 +104,10 @@ class HybridRetriever(BaseRetriever):
         if self.analyser is None:
             raise ValueError("HybridRetriever.rank needs an analyser; the chain calls retrieve(analysis)")
         return self.retrieve(self.analyser.of_query(query, focus or query, context_scope))
+
+    def top_clause(self, question: str) -> str:
+        """The clause a standalone question is most about (what a follow-up's ordinals count within)."""
+        return self.rank(question).ranked[0].id
 
     def retrieve(self, analysis: QuestionAnalysis) -> RetrievalResult:
         """Ranks every clause: fused similarity, then the re-rankers. A follow-up's query carries the previous

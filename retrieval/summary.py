@@ -54,7 +54,7 @@ class SummaryRules(BaseModel):
         for word in self.question_words:
             for m in re.finditer(re.escape(word), chars):
                 before, after = chars[max(0, m.start() - 3):m.start()], chars[m.end():m.end() + 3]
-                out |= _bigrams(before) | _bigrams(after) | ({after[0]} if after else set())
+                out |= bigrams(before) | bigrams(after) | ({after[0]} if after else set())
         return out
 
     def asked(self, question: str) -> list[SummaryKind]:
@@ -124,14 +124,15 @@ NOVELTY_WEIGHT = 0.25  # per new bigram, up to NOVELTY_CAP: a line that only rep
 NOVELTY_CAP = 12
 
 
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
+    """The CJK character bigrams of a text (its words, roughly, without a segmenter)."""
     chars = "".join(_CJK.findall(text))
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
 def _score(asked: set[str], text: str) -> tuple[int, int]:
     """(bigrams shared with the question, bigrams the question does not have)."""
-    own = _bigrams(text)
+    own = bigrams(text)
     return len(own & asked), len(own - asked)
 
 
@@ -168,21 +169,16 @@ ANCHOR_WEIGHT = 2.0  # per bigram next to a question word
 KIND_ORDER_BONUS = 0.5  # the kinds are listed most specific first: an earlier kind wins a tie
 
 
-def bigrams(text: str) -> set[str]:
-    """The CJK character bigrams of a text (its words, roughly, without a segmenter)."""
-    return _bigrams(text)
-
-
 def _own(text: str) -> set[str]:
     """A phrase's bigrams and characters: a question's unit (吨) is one character."""
-    return _bigrams(text) | set(_CJK.findall(text))
+    return bigrams(text) | set(_CJK.findall(text))
 
 
 def _phrase_score(asked: set[str], anchors: set[str], text: str, topic: str = "") -> tuple[float, int, int]:
     """(score, shared, novel) of a phrase: words shared with the question (in the phrase or in the condition
     it answers), words next to its question word, and, up to a cap, what it adds."""
-    own = _bigrams(text)
-    shared, novel = len((own | _bigrams(topic)) & asked), len(own - asked)
+    own = bigrams(text)
+    shared, novel = len((own | bigrams(topic)) & asked), len(own - asked)
     score = shared + ANCHOR_WEIGHT * len(_own(text) & anchors) + NOVELTY_WEIGHT * min(novel, NOVELTY_CAP)
     return score, shared, novel
 
@@ -201,7 +197,7 @@ def best_segment(question: str, citation: object, max_chars: int, expansions: li
     """The phrase of a quote (or two neighbouring ones) that shares the most words with the question and adds
     something to it, with its score; for a question that asks for no particular kind of fact. A condition
     (对…存在异议的，) is not an answer: the phrase after it is, and shares the condition's words."""
-    asked = _bigrams(question) | _bigrams(" ".join(expansions or []))
+    asked = bigrams(question) | bigrams(" ".join(expansions or []))
     best: tuple[float, SummarySpan] | None = None
     quote = citation.quote
     for start, end in _segments(citation, max_chars):
@@ -217,7 +213,7 @@ def best_segment(question: str, citation: object, max_chars: int, expansions: li
 
 
 def summarise(question: str, citations: list, rules: SummaryRules | None = None,
-              best_part: bool = True, kinds: list[str] | None = None,
+              kinds: list[str] | None = None,
               expansions: list[str] | None = None) -> tuple[str | None, list[SummarySpan]]:
     """(the 要点 text, its spans) for an answer's citations, or (None, []) when no span fits the question.
 
@@ -227,20 +223,20 @@ def summarise(question: str, citations: list, rules: SummaryRules | None = None,
     that shares most words with it (and its expansions: an English question's Chinese words) and adds something."""
     rules = rules or load_summary_rules()
     kinds_found = rules.asked(question) if kinds is None else [k for k in rules.kinds if k.name in kinds]
-    asked = _bigrams(question) | _bigrams(" ".join(expansions or []))
+    asked = bigrams(question) | bigrams(" ".join(expansions or []))
     anchors = rules.anchors(question)
     scored = []
     for rank, kind in enumerate(kinds_found):
         for n, c in enumerate(citations):
             for span in rules.spans_in(kind, c.id, c.quote, c.start):
                 local = span.start - c.start
-                own = len(_bigrams(span.text) & asked) + ANCHOR_WEIGHT * len(_own(span.text) & anchors)
+                own = len(bigrams(span.text) & asked) + ANCHOR_WEIGHT * len(_own(span.text) & anchors)
                 context = _score(asked, _context(c.quote, local, local + len(span.text)))[0]
                 scored.append((own + context - KIND_ORDER_BONUS * rank, -n, -local, span))
     if scored:
         span = max(scored, key=lambda t: t[:3])[3]
         return span.text, [span]
-    if not kinds_found and citations and best_part:
+    if not kinds_found and citations:
         found = [b for c in citations[:2] if (b := best_segment(question, c, rules.max_chars, expansions, anchors))]
         if found:
             span = max(found, key=lambda t: t[0])[1]

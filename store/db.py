@@ -83,3 +83,11 @@ def memory_database() -> Engine:
     engine = make_engine("sqlite://")
     migrate(engine)
     return engine
+
+
+def close_database(url: str) -> None:
+    """Forget and close the engine open_database made for url (before its database is dropped)."""
+    with _OPEN_LOCK:
+        engine = _OPEN.pop(url, None)
+    if engine is not None:
+        engine.dispose()

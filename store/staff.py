@@ -102,6 +102,10 @@ class StaffDirectory:
                 raise AccountError(f"没有账号 {username}。")
             conn.execute(delete(staff_session).where(staff_session.c.username == username))
 
+    def has_accounts(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(staff_account.c.username).limit(1)).first() is not None
+
     def accounts(self) -> list[Account]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(staff_account).order_by(staff_account.c.username)).mappings().all()

@@ -65,10 +65,8 @@ def fresh_database(server: str) -> Iterator[str]:
     try:
         yield f"{server}/{name}"
     finally:
-        from store import db
+        from store.db import close_database
 
-        engine = db._OPEN.pop(f"{server}/{name}", None)
-        if engine is not None:
-            engine.dispose()
+        close_database(f"{server}/{name}")
         with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -8,6 +8,7 @@ explicitly. Hiding the tools until login is only cosmetic.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import tempfile
@@ -50,8 +51,11 @@ class StaffAuthError(PermissionError):
 
 
 FORBIDDEN = "当前账号（{role}）无权执行此操作，需要 {needed} 角色。"
-# Spent on a name with no account, so a wrong user name takes as long as a wrong password.
-_DUMMY_HASH = bcrypt.hashpw(b"no such account", bcrypt.gensalt(rounds=4))
+@functools.cache
+def _dummy_hash() -> bytes:
+    """Checked for a name with no account, at the cost real hashes use, so a wrong user name takes as long as a
+    wrong password. Made on first need, not at import (a full-cost hash takes a quarter of a second)."""
+    return bcrypt.hashpw(b"no such account", bcrypt.gensalt())
 
 
 class StaffAuth:
@@ -80,7 +84,7 @@ class StaffAuth:
     @property
     def enabled(self) -> bool:
         """Some account can log in: the bootstrap one, or one added with `app.py staff add`."""
-        return self.bootstrap or bool(self.directory.accounts())
+        return self.bootstrap or self.directory.has_accounts()
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -111,7 +115,7 @@ class StaffAuth:
             log.warning("staff login throttled for %r from %s", name[:40], client or "-")
             raise StaffAuthError(THROTTLED.format(wait=max(1, round(wait))))
         account = self._account(name) if name else None
-        password_ok = bcrypt.checkpw((password or "").encode(), account[0] if account else _DUMMY_HASH)
+        password_ok = bcrypt.checkpw((password or "").encode(), account[0] if account else _dummy_hash())
         keys = self._keys(name, client)
         if account is None or not password_ok:
             log.warning("staff login failed for %r from %s", name[:40], client or "-")

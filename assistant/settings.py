@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     title_only_weight: float = Field(1.0, ge=0, description="Title-only parts sink by this many times the fusion total")
     pointed_weight: float = Field(1.0, ge=0, description="Lead of the clause a positional reference (第二部分) points to")
     heading_or_part_weight: float = Field(1.0, ge=0, description="0 turns off choosing heading vs part at the top")
+    document_part_weight: float = Field(1.0, ge=0, description="Lead (in fusion totals) of the signature, header or "
+                                        "preamble for asks about the document itself, and the signature's drop for others")
     router_cache: Path | None = Field(None, description="Folder of cached router weights; unset = <data_dir>/router")
     not_found_threshold: float = Field(0.5, description="Below this confidence an answer is not_found")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a message")
@@ -120,7 +122,8 @@ class Settings(BaseSettings):
     @property
     def reranker_weights(self) -> dict[str, float]:
         return {"fact_kind": self.fact_weight, "scope": self.scope_weight, "title_only": self.title_only_weight,
-                "positional": self.pointed_weight, "heading_or_part": self.heading_or_part_weight}
+                "positional": self.pointed_weight, "heading_or_part": self.heading_or_part_weight,
+                "document_part": self.document_part_weight}
 
     @property
     def index_dir(self) -> Path:

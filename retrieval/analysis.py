@@ -28,6 +28,7 @@ from retrieval.parts import PartRules, load_part_rules, split_parts
 from retrieval.structure import Ordinal, StructureResolver, ordinals_of
 from retrieval.summary import SummaryRules, load_summary_rules
 from retrieval.text import QueryNormaliser, fold
+from retrieval.units import UnitRules, load_unit_rules
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -50,10 +51,14 @@ class IntentRules(BaseModel):
     content: str
     year: str
     eligibility: str
+    issuance: str
+    basis: str
+    instance: str
+    document_parts: dict[str, list[str]] = {}
 
     @cached_property
     def patterns(self) -> dict[str, re.Pattern[str]]:
-        names = ("list", "kinds", "title", "content", "year", "eligibility")
+        names = ("list", "kinds", "title", "content", "year", "eligibility", "issuance", "basis", "instance")
         return {name: re.compile(getattr(self, name)) for name in names}
 
     def matches(self, name: str, text: str) -> bool:
@@ -71,6 +76,7 @@ def load_intent_rules(path: Path = INTENTS_FILE) -> IntentRules:
 _THEN = re.compile(r"[，,。；;？?！!]\s*那么?(?![里些个种边儿样])\s*")
 _ANAPHORIC_PLACE = re.compile(r"^(那?里面|其中|这一?[节部分项条])")
 MIN_ASK_CHARS = 6
+_WH_CHARS = "啥哪几谁"  # one-character question words; 吗 / 呢 / ？ mark a question but ask nothing in particular
 
 
 LONG_STORY_CHARS = 40  # a message this long that tells the asker's story before asking
@@ -121,6 +127,10 @@ class QuestionAnalysis(BaseModel):
     target: str | None = Field(None, description="The clause the query's positional reference points to")
     named: list[str] = Field([], description="Title-only parts the query names (附件2, by its heading)")
     years: list[str] = Field(description="Years the query names")
+    instances: list[str] = Field([], description="Batches, rounds or sessions the query names (第二批, 第三届)")
+    asked_units: list[str] = Field([], description="Unit families the question asks figures in (多少家 -> count)")
+    document_parts: list[str] = Field([], description="Roles of the clauses that answer an ask about the document "
+                                      "itself: who issued it and when (signature, header), what it rests on (preamble)")
     expansions: list[str] = Field(description="The notice's words for the query's synonyms, English and typos")
     focus_expansions: list[str] = Field([], description="The same for the current question alone (a follow-up)")
     corrections: list[str] = Field([], description="Notice words that the question's homophone typos stand for")
@@ -157,7 +167,7 @@ class QuestionAnalyser:
     def __init__(self, normaliser: QueryNormaliser, structure: StructureResolver, answer_types: list[Any],
                  corrector: Any = None, facts_vocabulary: Any = None, intents: IntentRules | None = None,
                  followup: FollowupRules | None = None, part_rules: PartRules | None = None,
-                 summary_rules: SummaryRules | None = None) -> None:
+                 summary_rules: SummaryRules | None = None, unit_rules: UnitRules | None = None) -> None:
         self.normaliser = normaliser
         self.structure = structure
         self.answer_types = answer_types
@@ -167,6 +177,7 @@ class QuestionAnalyser:
         self.followup = followup or load_followup_rules()
         self.part_rules = part_rules or load_part_rules()
         self.summary_rules = summary_rules or load_summary_rules()
+        self.unit_rules = unit_rules or load_unit_rules()
         self.notice_words = normaliser.terms.notice_words
         self.markers = {c.marker: c for c in structure.clauses.values()}
         self._title_only = [cid for cid, c in structure.clauses.items() if not c.content_provided]
@@ -193,7 +204,9 @@ class QuestionAnalyser:
         question = question or query
         if elliptic is None:
             elliptic = self.followup.is_elliptic(question)
-        typed = query if elliptic else question
+        # An elliptic turn (那3000万呢) asks what the previous one asked; one with its own question word (总投资有
+        # 没有下限) asks its own kind of fact, with the previous turn only as its topic.
+        typed = query if elliptic and not self._asks_itself(question) else question
         terms = self.normaliser.analyse(query)
         expansions = list(terms.added)
         corrections = self.corrector.corrections(question) if self.corrector is not None else []
@@ -212,6 +225,9 @@ class QuestionAnalyser:
             ask=ask,
             named=[cid for cid in self._title_only if self.structure.names(query, cid)],
             years=self.intents.patterns["year"].findall(folded_query),
+            instances=[m.group() for m in self.intents.patterns["instance"].finditer(folded_query)],
+            asked_units=self.unit_rules.asked(typed),
+            document_parts=self._document_parts(fold(question)),
             expansions=expansions,
             focus_expansions=self.normaliser.expansions(focus) if focus else [],
             corrections=corrections,
@@ -230,6 +246,15 @@ class QuestionAnalyser:
             latin=_is_latin(question),
             facts=self._facts(question),
         )
+
+    def _asks_itself(self, question: str) -> bool:
+        folded = fold(question)
+        return any(cue in folded for cue in self.part_rules.question_cues if len(cue) > 1 or cue in _WH_CHARS)
+
+    def _document_parts(self, folded: str) -> list[str]:
+        """根据什么文件发的 asks for the basis, though it also says 发的: the basis is the more specific ask."""
+        ask = next((name for name in ("basis", "issuance") if self.intents.matches(name, folded)), None)
+        return list(self.intents.document_parts.get(ask, [])) if ask else []
 
     def _target(self, query: str, ask: str | None, scope: str | None) -> str | None:
         """The clause a positional reference points to. A part named only in the context clause before the ask

@@ -21,6 +21,7 @@ from retrieval.documents import NOT_PROVIDED, split_sentences
 from retrieval.hybrid import RetrievalResult
 from retrieval.summary import SummarySpan, bigrams, load_summary_rules, parts_summary, summarise, with_summary_line
 from retrieval.text import Tokenizer, fold
+from retrieval.units import load_unit_rules
 
 NOT_FOUND_MESSAGE = "通知原文未对此作出规定，无法根据原文回答这个问题。"
 SHORT_CLAUSE = 160  # characters: a clause this short is quoted whole
@@ -68,6 +69,9 @@ class Answer(BaseModel):
     parts: list[AnswerPart] = Field([], description="For a question with several parts: each part's own answer")
 
 
+_INTERROGATIVE = ("多", "几", "什么", "何", "哪", "啥")
+
+
 class AnswerType(BaseModel):
     name: str
     question: list[str] = []
@@ -82,6 +86,14 @@ class AnswerType(BaseModel):
         if self.question_all and all(any(fold(w) in q for w in group) for group in self.question_all):
             return True
         return any(fold(w) in q for w in self.question) or bool(self.question_regex and re.search(self.question_regex, q))
+
+    def without_asking(self, question: str) -> str:
+        """The question less the words that ask for this kind (多长时间, 什么时候): what it is about."""
+        q = fold(question)
+        # Only interrogative words go: 电话 asks for a phone number and also says what the question is about.
+        for word in sorted((w for w in self.question if any(c in w for c in _INTERROGATIVE)), key=len, reverse=True):
+            q = q.replace(fold(word), " ")
+        return q
 
     def present(self, evidence: str) -> bool:
         folded = fold(evidence)  # words match like the question's: PDF and ｐｄｆ match pdf
@@ -141,7 +153,7 @@ class ExtractiveAnswerer:
             return Answer(question=question, status="not_found", answer=analysis.canned, retrieved=retrieved)
         top = self.clauses[result.ranked[0].id]
         confidence = self.confidence.score(result, cross_lingual=analysis.latin)
-        if confidence < self.confidence.threshold or self._unknown_year(analysis.years):
+        if confidence < self.confidence.threshold or self._unknown_names([*analysis.years, *analysis.instances]):
             return self._not_found(question, retrieved)
         if not top.content_provided:
             return self._title_only(analysis, top, retrieved)
@@ -149,8 +161,12 @@ class ExtractiveAnswerer:
         citations = self._cite(result.expanded, chosen, result.list_intent)
         # An elliptic follow-up (那3000万呢) asks what the previous question asked; a fuller one asks its own.
         asked = set(analysis.asked_types)
-        about = f"{analysis.typed} {' '.join(analysis.expansions)}"
-        if any(t.name in asked and not self._states_about(t, citations, about) for t in self.answer_types):
+        about = f"{analysis.query} {' '.join(analysis.expansions)}"
+        # A signature's date shares no word with 哪天印发的, yet is about it: the ask chose the part by its role.
+        states = self._states if analysis.document_parts else self._states_about
+        if any(t.name in asked and not states(t, citations, about) for t in self.answer_types):
+            return self._not_found(question, retrieved)
+        if not self._states_units(analysis.asked_units, citations):
             return self._not_found(question, retrieved)
         # A list question gets the phrase that lists (产业发展政策、财政支持政策…), or the headings of the listed parts.
         summary, spans = summarise(analysis.typed, citations, kinds=analysis.summary_kinds, expansions=analysis.expansions)
@@ -163,6 +179,10 @@ class ExtractiveAnswerer:
                       citations=citations, retrieved=retrieved, summary=summary, summary_spans=spans)
 
     @staticmethod
+    def _states(answer_type: AnswerType, citations: list[Citation], _question: str) -> bool:
+        return answer_type.present("".join(c.quote for c in citations))
+
+    @staticmethod
     def _states_about(answer_type: AnswerType, citations: list[Citation], question: str) -> bool:
         """The quotes state the asked kind of fact in a quote about the question: a figure in a quote that shares
         no word with the question or its expansions (经费750万元 for 新房均价多少钱) is about something else."""
@@ -170,13 +190,21 @@ class ExtractiveAnswerer:
             return False
         if not (answer_type.evidence or answer_type.evidence_regex):
             return True
-        asked = bigrams(question)
+        asked = bigrams(answer_type.without_asking(question))
         return any(answer_type.present(c.quote) and bigrams(c.quote) & asked for c in citations)
 
+    @staticmethod
+    def _states_units(families: list[str], citations: list[Citation]) -> bool:
+        """多少家 / 几个月 / 多少吨: some quote states a figure in each unit family asked."""
+        if not families:
+            return True
+        rules = load_unit_rules()
+        return all(any(rules.stated(c.quote, family) for c in citations) for family in families)
+
     # -- refusal paths -----------------------------------------------------
-    def _unknown_year(self, years: list[str]) -> bool:
-        """A year the notice never mentions (2018年) means the question is about something else."""
-        return any(y not in self.corpus_text for y in years)
+    def _unknown_names(self, names: list[str]) -> bool:
+        """A year or a batch the notice never mentions (2018年, 第二批) means the question is about another call."""
+        return any(name not in self.corpus_text for name in names)
 
     def _not_found(self, question: str, retrieved: list[RetrievedClause], extra: str = "") -> Answer:
         nearest = "、".join(self.clauses[r.id].label for r in retrieved[:3])

@@ -143,6 +143,33 @@ class HeadingOrPartReranker(Reranker):
         return ranked if at is None else _lead(ranked, at)
 
 
+class DocumentPartReranker(Reranker):
+    """An ask about the document itself goes to the part that says it: who issued it and when to the signature
+    and the header, what it rests on to the preamble (rules/intents.yaml, document_parts). The signature answers
+    nothing else: its date is when the notice was signed, not a deadline, so it drops for other questions."""
+
+    name = "document_part"
+    answers_only_its_own: ClassVar[str] = "signature"
+
+    def rerank(self, ranking: Ranking, analysis: QuestionAnalysis, retriever: HybridRetriever) -> Ranking:
+        bonus = self.weight * retriever.fusion_total
+        wanted = set(analysis.document_parts)
+        scores: dict[str, float] = {}
+        for s in ranking.clauses:
+            role = _document_role(s.id)
+            if role in wanted:
+                scores[s.id] = bonus
+            elif role == self.answers_only_its_own:
+                scores[s.id] = -bonus
+        return ranking.scored(scores)
+
+
+def _document_role(clause_id: str) -> str | None:
+    """signature / header / preamble for the notice's own parts (notice.signature); None for any other clause."""
+    root, _, rest = clause_id.partition(".")
+    return rest if root == "notice" and "." not in rest else None
+
+
 def _lead(ranked: list[ScoredClause], at: int) -> list[ScoredClause]:
     """ranked[at] moved to the front, its score just above the old leader's, so scores stay in rank order."""
     promoted = ranked[at].model_copy(update={"score": ranked[0].score + 1e-3})
@@ -150,8 +177,9 @@ def _lead(ranked: list[ScoredClause], at: int) -> list[ScoredClause]:
 
 
 RERANKERS: dict[str, type[Reranker]] = {r.name: r for r in (
-    FactKindReranker, ScopeReranker, TitleOnlyReranker, PositionalReranker, HeadingOrPartReranker)}
-DEFAULT_ORDER = ["fact_kind", "scope", "title_only", "positional", "heading_or_part"]
+    FactKindReranker, ScopeReranker, TitleOnlyReranker, DocumentPartReranker, PositionalReranker,
+    HeadingOrPartReranker)}
+DEFAULT_ORDER = ["fact_kind", "scope", "title_only", "document_part", "positional", "heading_or_part"]
 
 
 def make_rerankers(names: list[str], weights: dict[str, float]) -> list[Reranker]:

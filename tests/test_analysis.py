@@ -102,3 +102,23 @@ def test_a_long_story_is_read_for_its_facts_and_its_ask_weighs_more(analyser):
     assert a.ask == "这种项目应该归到哪一类？"
     assert [f.wan for f in a.facts.amounts] == [8000.0]  # the story's facts still count
     assert analyser.analyse("申报截止是什么时候？").ask is None
+
+
+def test_asks_about_the_document_batches_and_units(analyser):
+    assert analyser.analyse("这份文件是哪天印发的？").document_parts == ["signature", "header"]
+    assert analyser.analyse("When was this notice issued?").document_parts == ["signature", "header"]
+    # 根据什么文件发的 asks for the basis, not the date; 名单什么时候公布 asks about neither.
+    assert analyser.analyse("这个通知是根据什么文件发的？").document_parts == ["preamble"]
+    assert analyser.analyse("立项名单大概什么时候公布？").document_parts == []
+    assert analyser.analyse("第二批什么时候开始申报？").instances == ["第二批"]
+    assert analyser.analyse("全县规模以上工业企业一共有多少家？").asked_units == ["count"]
+    assert analyser.analyse("材料交几份？").asked_units == ["copies"]
+    assert analyser.analyse("分几个方面？").asked_units == []
+
+
+def test_a_short_turn_with_its_own_question_word_asks_its_own_kind_of_fact(analyser):
+    history = [{"role": "user", "content": "项目建设周期最长几年？"}, {"role": "assistant", "content": "通知原文未对此作出规定。"}]
+    own = analyser.analyse("总投资有没有下限？", history)
+    assert own.elliptic and "几年" not in own.typed
+    bare = analyser.analyse("那3000万呢？", [{"role": "user", "content": "投资2000万够不够？"}])
+    assert bare.typed.startswith("投资2000万够不够")

@@ -15,7 +15,10 @@ CASES = [
     ("subsidy_amount", "最高能补助多少万元", "单个项目投资规模多少", "补助资金不超过500万元"),
     ("amount_of_money", "税收优惠能减免多少", "投资规模有什么要求", "不低于5000万元"),
     ("amount_of_money", "试点单位能获得多少奖励", "奖励政策写在大纲哪里", "奖励100万元"),
-    ("time", "专家评审一般多久出结果", "评审由谁组织", "请于2014年3月31日前报送"),
+    ("time", "专家评审结果什么时候出", "评审由谁组织", "请于2014年3月31日前报送"),
+    ("time", "申抱截至日期", "申报材料有哪些", "请于2014年3月31日前报送"),
+    ("duration", "专家评审一般多久出结果", "试点在哪几年开展", "受理后30个工作日内完成评审"),
+    ("duration", "培育期一共多长", "培育期从哪天开始", "培育期为两年"),
     ("length_limit", "总体工作方案最多写多少页", "总体工作方案包括哪几部分", "正文不超过30页，字数不限"),
     ("payment_schedule", "补助资金是分期拨付吗", "补助资金怎么申请", "资金分两期拨付"),
     ("count", "全国一共选几个省开展试点", "重点领域有几类", "首批选择5个省开展试点"),
@@ -60,6 +63,10 @@ def test_rule(name, asks, other, evidence):
     assert not rule.present("单个项目投资规模原则上不低于5000万元。") or name in ("amount_of_money", "number")
     if evidence is not None:
         assert rule.present(evidence)
+
+
+def test_a_date_is_not_a_length_of_time():
+    assert not TYPES["duration"].present("2025年上海市工程勘察设计大师培育人数原则上不超过10名")
 
 
 def test_a_count_of_something_else_is_not_evidence():

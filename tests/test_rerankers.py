@@ -8,6 +8,7 @@ from assistant.settings import Settings
 from retrieval.hybrid import ScoredClause
 from retrieval.rerankers import (
     DEFAULT_ORDER,
+    DocumentPartReranker,
     FactKindReranker,
     HeadingOrPartReranker,
     PositionalReranker,
@@ -80,6 +81,18 @@ def test_heading_or_part_chooses_by_what_the_question_asks(service, retriever):
     part_first = flat(retriever, ["notice.3.1", "notice.3"])
     kinds = HeadingOrPartReranker().rerank(part_first, service.analyser.analyse("工作要求分哪几类"), retriever)
     assert kinds.clauses[0].id == "notice.3"  # asks how the heading divides: the heading lists them
+
+
+def test_asks_about_the_document_itself_go_to_its_signature_preamble_or_header(service, retriever):
+    ranking = flat(retriever, ["notice.4.1", "notice.3.1"])
+    issued = DocumentPartReranker().rerank(ranking, service.analyser.analyse("这个通知是哪天发的？"), retriever).sorted()
+    assert {s.id for s in issued.clauses[:2]} == {"notice.signature", "notice.header"}
+    basis = DocumentPartReranker().rerank(ranking, service.analyser.analyse("这个通知是根据哪些文件发的？"), retriever)
+    assert basis.sorted().clauses[0].id == "notice.preamble"
+    # Any other question: the signature's date is not a deadline, so the signature sinks.
+    other = DocumentPartReranker().rerank(flat(retriever, ["notice.signature", "notice.4.1"]),
+                                          service.analyser.analyse("材料哪天之前交？"), retriever).sorted()
+    assert other.clauses[0].id == "notice.4.1" and other.clauses[-1].id == "notice.signature"
 
 
 def test_the_list_is_settings_in_order_and_weight_zero_leaves_one_out():

@@ -19,6 +19,7 @@ from corpus.models import Clause, is_within
 from retrieval.analysis import QuestionAnalysis
 from retrieval.documents import NOT_PROVIDED, split_sentences
 from retrieval.hybrid import RetrievalResult
+from retrieval.rerankers import document_role
 from retrieval.summary import SummarySpan, bigrams, load_summary_rules, parts_summary, summarise, with_summary_line
 from retrieval.text import Tokenizer, fold
 from retrieval.units import load_unit_rules
@@ -69,9 +70,6 @@ class Answer(BaseModel):
     parts: list[AnswerPart] = Field([], description="For a question with several parts: each part's own answer")
 
 
-_INTERROGATIVE = ("多", "几", "什么", "何", "哪", "啥")
-
-
 class AnswerType(BaseModel):
     name: str
     question: list[str] = []
@@ -90,8 +88,9 @@ class AnswerType(BaseModel):
     def without_asking(self, question: str) -> str:
         """The question less the words that ask for this kind (多长时间, 什么时候): what it is about."""
         q = fold(question)
-        # Only interrogative words go: 电话 asks for a phone number and also says what the question is about.
-        for word in sorted((w for w in self.question if any(c in w for c in _INTERROGATIVE)), key=len, reverse=True):
+        # A word that the evidence also uses stays: 电话 asks for a phone number and says what the question is about.
+        kept = {fold(w) for w in self.evidence}
+        for word in sorted((w for w in self.question if fold(w) not in kept), key=len, reverse=True):
             q = q.replace(fold(word), " ")
         return q
 
@@ -153,12 +152,15 @@ class ExtractiveAnswerer:
             return Answer(question=question, status="not_found", answer=analysis.canned, retrieved=retrieved)
         top = self.clauses[result.ranked[0].id]
         confidence = self.confidence.score(result, cross_lingual=analysis.latin)
+        if document_role(top.id) in analysis.document_parts:
+            confidence = 1.0  # 这个通知的文号是多少 shares few words with the header, yet the header is where it is
         if confidence < self.confidence.threshold or self._unknown_names([*analysis.years, *analysis.instances]):
             return self._not_found(question, retrieved)
         if not top.content_provided:
             return self._title_only(analysis, top, retrieved)
         chosen = self._choose_clauses(result)
-        citations = self._cite(result.expanded, chosen, result.list_intent)
+        wanted = [t for t in self.answer_types if t.name in analysis.asked_types and (t.evidence or t.evidence_regex)]
+        citations = self._cite(result.expanded, chosen, result.list_intent, wanted)
         # An elliptic follow-up (那3000万呢) asks what the previous question asked; a fuller one asks its own.
         asked = set(analysis.asked_types)
         about = f"{analysis.query} {' '.join(analysis.expansions)}"
@@ -240,13 +242,14 @@ class ExtractiveAnswerer:
                 chosen.append(second)
         return chosen
 
-    def _cite(self, query: str, chosen: list[Clause], list_intent: bool) -> list[Citation]:
+    def _cite(self, query: str, chosen: list[Clause], list_intent: bool,
+              wanted: list[AnswerType] | None = None) -> list[Citation]:
         citations: list[Citation] = []
         for clause in chosen:
             if clause.children and (list_intent or _heading_only(clause)):
                 citations.extend(self._cite_children(clause))
             else:
-                citations.extend(self._best_sentences(query, clause, list_intent))
+                citations.extend(self._best_sentences(query, clause, list_intent, wanted or []))
         return citations
 
     def _cite_children(self, clause: Clause) -> list[Citation]:
@@ -257,7 +260,8 @@ class ExtractiveAnswerer:
             out.append(self._citation(child, sentences[0] if sentences else child.text))
         return out
 
-    def _best_sentences(self, query: str, clause: Clause, list_intent: bool = False) -> list[Citation]:
+    def _best_sentences(self, query: str, clause: Clause, list_intent: bool = False,
+                        wanted: list[AnswerType] | None = None) -> list[Citation]:
         sentences = split_sentences(clause.text) or [clause.text]
         # A bare heading sentence ("（四）投资规模。") adds nothing to a quote.
         candidates = [s for s in sentences if not _bare_heading(s, clause)] or sentences
@@ -270,6 +274,11 @@ class ExtractiveAnswerer:
         best = max(scored, key=lambda t: (t[0], -t[1]))
         # A question that asks for a list (哪些原则) may be answered by several sentences of one clause.
         picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:MAX_LISTED if list_intent else 2]
+        # 最多能拿多少 asks for a sum: when the sentences that share most words state none, the best one that
+        # does joins them, so the clause's figure is quoted and not only its introduction.
+        stating = [t for t in scored if t[0] > 0 and any(w.present(t[2]) for w in wanted or [])]
+        if stating and not any(t in stating for t in picked):
+            picked = [*picked[:1], max(stating, key=lambda t: (t[0], -t[1]))]
         picked.sort(key=lambda t: t[1])
         return [self._citation(clause, s) for _, _, s in picked]
 

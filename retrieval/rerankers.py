@@ -156,7 +156,7 @@ class DocumentPartReranker(Reranker):
         wanted = set(analysis.document_parts)
         scores: dict[str, float] = {}
         for s in ranking.clauses:
-            role = _document_role(s.id)
+            role = document_role(s.id)
             if role in wanted:
                 scores[s.id] = bonus
             elif role == self.answers_only_its_own:
@@ -164,7 +164,7 @@ class DocumentPartReranker(Reranker):
         return ranking.scored(scores)
 
 
-def _document_role(clause_id: str) -> str | None:
+def document_role(clause_id: str) -> str | None:
     """signature / header / preamble for the notice's own parts (notice.signature); None for any other clause."""
     root, _, rest = clause_id.partition(".")
     return rest if root == "notice" and "." not in rest else None

@@ -23,12 +23,14 @@ class UnitFamily(BaseModel):
     asked: list[str]
     stated: list[str]
     max_digits: int | None = None  # durations: 2026年 is a date, not a number of years
+    one_is_article: bool = False
 
     @cached_property
     def stated_pattern(self) -> re.Pattern[str]:
         words = "|".join(map(re.escape, sorted(self.stated, key=len, reverse=True)))
         digits = rf"\d{{1,{self.max_digits}}}" if self.max_digits else r"\d+"
-        figure = rf"(?<![\d.])(?:{digits}(?:[.,]\d+)*|{_CN_FIGURE})\s*"
+        chinese = rf"(?!一(?![{_CN_FIGURE[1:-2]}])){_CN_FIGURE}" if self.one_is_article else _CN_FIGURE
+        figure = rf"(?<![\d.{_CN_FIGURE[1:-2]}])(?:{digits}(?:[.,]\d+)*|{chinese})\s*"
         return re.compile(figure + rf"(?:万|亿)?\s*个?\s*(?:{words})", re.IGNORECASE)
 
 

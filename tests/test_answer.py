@@ -82,3 +82,39 @@ def test_title_only_annex_answers_what_it_is_not_what_it_contains(service, quest
 ])
 def test_confidence_for_english_and_other_ministries(service, question, status):
     assert service.ask(question).status == status
+
+
+def test_asks_about_the_notice_itself_are_answered_from_its_signature_and_preamble(service):
+    dated = service.ask("这个通知是哪天发的？")
+    assert dated.status == "answered" and dated.citations[0].id == "notice.signature"
+    assert "2013年10月31日" in dated.answer
+    basis = service.ask("这个通知是根据哪些文件发的？")
+    assert basis.status == "answered" and basis.citations[0].id == "notice.preamble"
+
+
+def test_a_deadline_is_never_the_signature_date(service):
+    answer = service.ask("材料最晚哪天交？")
+    assert answer.status == "answered" and all(c.id != "notice.signature" for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["第二批区域试点什么时候申报？", "试点单位一共有多少家？"])
+def test_another_batch_or_a_figure_in_a_unit_the_notice_never_gives_is_not_found(service, question):
+    assert service.ask(question).status == "not_found"
+
+
+def test_the_sentence_that_states_the_asked_kind_is_quoted(service):
+    from corpus.models import Clause
+    from retrieval.answer import AnswerType, ExtractiveAnswerer
+
+    intro = ("支持企业采购出海专业服务，包括国际财务与税务审计、境外知识产权与认证检测、绿色转型、碳中和、海外市场拓展、"
+             "境外上市与融资、法律合规、跨境并购、海外保险、国际人才与组织架构咨询等服务。")
+    more = "鼓励企业采购专业服务开拓海外市场，提升国际竞争力和品牌影响力，服务机构应具备相应资质并在本区登记。"
+    text = f"{intro}{more}{more}按合同金额给予支持，每家企业最高不超过50万元。"
+    assert len(text) > 160  # longer than a clause quoted whole
+    clause = Clause(id="notice.9", level=1, label="正文 九", marker="正文 九", heading="九", text=text, start=0,
+                    end=len(text))
+    answerer = ExtractiveAnswerer({"notice.9": clause}, service.tokenizer, [], text)
+    money = AnswerType(name="money", evidence_regex="\\d+万元")
+    question = "企业采购出海专业服务和海外市场拓展最多能拿多少"
+    assert not any("50万元" in c.quote for c in answerer._best_sentences(question, clause))  # the intro shares more
+    assert any("50万元" in c.quote for c in answerer._best_sentences(question, clause, wanted=[money]))

@@ -156,7 +156,7 @@ class AssistantService:
 
     @cached_property
     def normaliser(self) -> QueryNormaliser:
-        return QueryNormaliser(self.terms)
+        return QueryNormaliser(self.terms, self.source_text)
 
     @cached_property
     def tokenizer(self) -> Tokenizer:

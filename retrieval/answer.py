@@ -165,7 +165,9 @@ class ExtractiveAnswerer:
         asked = set(analysis.asked_types)
         about = f"{analysis.query} {' '.join(analysis.expansions)}"
         # A signature's date shares no word with 哪天印发的, yet is about it: the ask chose the part by its role.
-        states = self._states if analysis.document_parts else self._states_about
+        # An English question is about the Chinese words its glossary gives; with none, similarity vouched for it.
+        states = self._states if analysis.document_parts or (analysis.latin and not analysis.expansions) \
+            else self._states_about
         if any(t.name in asked and not states(t, citations, about) for t in self.answer_types):
             return self._not_found(question, retrieved)
         if not self._states_units(analysis.asked_units, citations):
@@ -276,7 +278,8 @@ class ExtractiveAnswerer:
         picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:MAX_LISTED if list_intent else 2]
         # 最多能拿多少 asks for a sum: when the sentences that share most words state none, the best one that
         # does joins them, so the clause's figure is quoted and not only its introduction.
-        stating = [t for t in scored if t[0] > 0 and any(w.present(t[2]) for w in wanted or [])]
+        # An English question shares no word with any sentence: then any sentence that states the kind may join.
+        stating = [t for t in scored if (t[0] > 0 or best[0] == 0) and any(w.present(t[2]) for w in wanted or [])]
         if stating and not any(t in stating for t in picked):
             picked = [*picked[:1], max(stating, key=lambda t: (t[0], -t[1]))]
         picked.sort(key=lambda t: t[1])

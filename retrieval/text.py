@@ -139,8 +139,9 @@ NORMALISER_VERSION = 1  # bump when normalise() changes what it makes of a text:
 class QueryNormaliser:
     """Folds the query and appends the notice's own wording for synonyms it contains."""
 
-    def __init__(self, terms: TermList) -> None:
+    def __init__(self, terms: TermList, notice_text: str | None = None) -> None:
         self.terms = terms
+        self.notice_text = notice_text  # a glossary word counts as the notice's only where the notice uses it
         # Keys and queries are matched stemmed, so one key serves its plural and past forms.
         self._english = [(re.compile(rf"\b{re.escape(stem_text(k))}\b"), k, v) for k, v in terms.english.items()]
 
@@ -156,7 +157,8 @@ class QueryNormaliser:
         for pattern, key, words in self._english:
             if pattern.search(stemmed):
                 added.extend(words)
-                glossary.update(stem(w) for w in key.split())
+                if self.notice_text is None or any(w in self.notice_text for w in words):
+                    glossary.update(stem(w) for w in key.split())
         return QueryTerms(list(dict.fromkeys(a for a in added if a not in folded)), frozenset(glossary))
 
     def expansions(self, query: str) -> list[str]:

@@ -242,3 +242,14 @@ def test_the_kind_of_fact_outweighs_a_named_section_that_does_not_state_it(servi
     assert answer.status == "answered" and answer.citations[0].id == "notice.3.4"
     pointed = service.ask("附件1里写投资估算及筹措的那一节要写什么？")  # no kind of fact asked: the named section
     assert pointed.citations[0].id == "annex1.6.5"
+
+
+def test_a_glossary_word_counts_as_the_notices_only_where_the_notice_uses_its_words():
+    from retrieval.text import QueryNormaliser
+
+    lexicon = TermList.load(LEXICON_FILE)
+    with_age = QueryNormaliser(lexicon, "申报人年龄原则上不超过63岁")
+    without = QueryNormaliser(lexicon, "申报团队通过系统网上填报")
+    assert "age" in with_age.analyse("Is there an age limit?").glossary
+    assert "age" not in without.analyse("Is there an age limit?").glossary
+    assert "年龄" in without.analyse("Is there an age limit?").added  # still searched for

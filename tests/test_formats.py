@@ -443,3 +443,14 @@ def test_import_is_cheap():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_a_front_matter_block_is_metadata_not_notice_text():
+    body = SOURCE.read_text(encoding="utf-8")
+    fenced = "---\n标题: 关于组织开展试点工作的通知\n文号: -\n发布日期: 2013-10-31\n层级: 部级\n官方链接: https://example.gov.cn/a\n---\n\n"
+    notice = extract_notice_bytes((fenced + body).encode("utf-8"), "copy.md")
+    assert "官方链接" not in notice.text and "层级" not in notice.text
+    assert notice.metadata["published"] == "2013-10-31" and "doc_number" not in notice.metadata  # "-" is no value
+    assert any("元数据块" in w for w in notice.warnings)
+    # A --- line that opens no key: value block is the notice's own text.
+    assert extract_notice_bytes(("---\n" + body).encode("utf-8"), "copy.txt").text.startswith("---")

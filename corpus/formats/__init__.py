@@ -171,10 +171,19 @@ def _finish(
     lines: list[str], kind: Format, encoding: str | None, meta: dict[str, str], warnings: list[str], left_out: int = 0
 ) -> ExtractedNotice:
     """Shared clean-up: chrome lines out, the information table into metadata, then the notice test."""
-    from corpus.formats.text import check_notice, metadata_from_text, strip_chrome, take_metadata_block
+    from corpus.formats.text import (
+        check_notice,
+        metadata_from_text,
+        strip_chrome,
+        take_front_matter,
+        take_metadata_block,
+    )
 
     if not any(line.strip() for line in lines):
         raise NoticeFileError("empty", "文件没有文字内容，请检查后重新添加。")
+    lines, fenced = take_front_matter(lines, meta)
+    if fenced:
+        warnings.append(f"已读取并去除文首的元数据块（--- 之间）{fenced} 行")
     lines, table = take_metadata_block(lines, meta)  # first: a date bar is both metadata and chrome
     if table:
         warnings.append(f"已读取并去除文首的公文信息（索引号、发文字号等）{table} 行")

@@ -210,7 +210,7 @@ def _cn_small(text: str) -> int:
 def put_metadata(meta: dict[str, str], key: str | None, value: str) -> None:
     """Stores one value under its key, normalised (dates as YYYY-MM-DD); the first value found wins."""
     value = re.sub(r"\s+", " ", value).strip(" ：:")
-    if not key or not value or key in meta:
+    if not key or not value.strip("-—－ ") or value in ("无", "暂无", "none", "null") or key in meta:
         return
     if key in ("date", "published"):
         iso = iso_date(value)
@@ -237,6 +237,29 @@ def parse_metadata_line(line: str) -> list[tuple[str | None, str]] | None:
         end = matches[i + 1].start() if i + 1 < len(matches) else len(s)
         pairs.append((LABELS[re.sub(r"\s+", "", m["label"])], s[m.end() : end].strip()))
     return pairs
+
+
+_FRONT_MATTER_FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+_FRONT_MATTER_LINE = re.compile(r"^[^\s:：#>][^:：]{0,30}[:：]")
+FRONT_MATTER_MAX_LINES = 40
+
+
+def take_front_matter(lines: list[str], meta: dict[str, str]) -> tuple[list[str], int]:
+    """A front-matter block (a first line ---, key: value lines, a closing ---), as archives and static sites put
+    above a Markdown or text copy, is metadata about the copy, not the notice: known labels go into meta, and
+    the block is removed."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or lines[first].strip() != "---":
+        return lines, 0
+    end = next((i for i in range(first + 1, min(len(lines), first + FRONT_MATTER_MAX_LINES))
+                if _FRONT_MATTER_FENCE.match(lines[i].strip())), None)
+    body = [line for line in lines[first + 1 : end] if line.strip()] if end else []
+    if not body or not all(_FRONT_MATTER_LINE.match(line.strip()) for line in body):
+        return lines, 0
+    for line in body:
+        for key, value in parse_metadata_line(line) or []:
+            put_metadata(meta, key, value)
+    return lines[:first] + lines[end + 1 :], end + 1 - first
 
 
 def take_metadata_block(lines: list[str], meta: dict[str, str]) -> tuple[list[str], int]:

@@ -318,6 +318,19 @@ def _bare_heading(sentence: str, clause: Clause) -> bool:
 NOT_STATED = "通知未作规定"
 
 
+def _interleaved(lists: list[list[RetrievedClause]]) -> list[RetrievedClause]:
+    """Each part's best clause, then each part's second, …: what the whole message was answered from, as long as
+    one part's list (a clause two parts share appears once)."""
+    seen: set[str] = set()
+    out: list[RetrievedClause] = []
+    for rank in range(max(map(len, lists), default=0)):
+        for ranked in lists:
+            if rank < len(ranked) and ranked[rank].id not in seen:
+                seen.add(ranked[rank].id)
+                out.append(ranked[rank])
+    return out[: max(map(len, lists), default=0)]
+
+
 def combine_parts(question: str, answers: list[Answer], checker: object = None, facts: object = None,
                   lead: bool = True) -> Answer:
     """One reply for a question with several parts: each part's answer under its own heading, the 要点 line
@@ -337,7 +350,7 @@ def combine_parts(question: str, answers: list[Answer], checker: object = None, 
     answered = any(p.status == "answered" for p in answers)
     combined = Answer(
         question=question, status="answered" if answered else "not_found", answer="\n\n".join(lines),
-        citations=citations, retrieved=answers[0].retrieved,
+        citations=citations, retrieved=_interleaved([p.retrieved for p in answers]),
         summary="；".join(summaries) if answered and any(p.summary for p in answers) else None,
         summary_spans=spans, mode=answers[0].mode,
         parts=[AnswerPart(question=p.question, status=p.status, summary=p.summary, citations=p.citations) for p in answers],

@@ -55,3 +55,11 @@ def test_parts_left_when_the_time_budget_is_spent_are_not_answered_and_say_so(se
     assert len(answer.parts) == 3 and answer.parts[0].status == "answered"
     assert [p.status for p in answer.parts[1:]] == ["not_found", "not_found"]
     assert OVER_BUDGET in answer.answer and answer.status == "answered"
+
+
+def test_the_message_was_retrieved_from_every_part_in_turn(service):
+    answer = service.ask("这个通知是哪天发的？试点覆盖哪几年？")
+    first, second = (service.ask(p).retrieved for p in ("这个通知是哪天发的？", "试点覆盖哪几年？"))
+    ids = [r.id for r in answer.retrieved]
+    assert ids[:2] == [first[0].id, second[0].id] or (first[0].id == second[0].id and ids[0] == first[0].id)
+    assert len(ids) == len(first) == len(set(ids))

@@ -24,6 +24,16 @@ class PartRules(BaseModel):
     min_chars: int = 4  # a part shorter than this (in CJK characters or Latin words) joins its neighbour
     connectives: list[str]  # open a new part after a comma: 还有 / 另外 / 以及 / 顺便问一下
     question_cues: list[str]  # a sentence with one of these asks something; one without is context
+    respectively: list[str] = []  # 分别: the same ask of two joined topics
+    joiners: list[str] = []  # 和 / 与 / 、 join the topics
+
+    def respective_pattern(self) -> re.Pattern[str] | None:
+        if not self.respectively or not self.joiners:
+            return None
+        each = "|".join(map(re.escape, sorted(self.respectively, key=len, reverse=True)))
+        join = "|".join(map(re.escape, sorted(self.joiners, key=len, reverse=True)))
+        topic = r"[^，,。？?！!；;\s和与及跟、的]{2,14}"  # the shared ask starts at 的
+        return re.compile(rf"^(?P<a>{topic})(?:{join})(?P<b>{topic})(?P<ask>[^，,。？?！!；;]*?)(?:{each})(?P<rest>.*)$")
 
 
 @lru_cache(maxsize=2)
@@ -46,10 +56,20 @@ def _sentences(text: str, rules: PartRules) -> list[str]:
     return [p.strip() for p in out]
 
 
+def _respective(sentence: str, rules: PartRules) -> list[str]:
+    """网上申报和纸质材料寄送的截止时间分别是什么时候 -> 网上申报的截止时间是什么时候, 纸质材料寄送的截止时间是什么时候."""
+    pattern = rules.respective_pattern()
+    m = pattern.match(sentence) if pattern else None
+    if m is None:
+        return [sentence]
+    tail = m["ask"] + m["rest"]
+    return [m["a"] + tail, m["b"] + tail]
+
+
 def split_parts(question: str, rules: PartRules | None = None) -> list[str]:
     """The asks in a question, each carrying the statements before it as context; [question] when it asks one thing."""
     rules = rules or load_part_rules()
-    sentences = _sentences(question, rules)
+    sentences = [part for s in _sentences(question, rules) for part in _respective(s, rules)]
     if len(sentences) < 2:
         return [question]
     asks: list[str] = []

@@ -278,8 +278,10 @@ class ExtractiveAnswerer:
         picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:MAX_LISTED if list_intent else 2]
         # 最多能拿多少 asks for a sum: when the sentences that share most words state none, the best one that
         # does joins them, so the clause's figure is quoted and not only its introduction.
-        # An English question shares no word with any sentence: then any sentence that states the kind may join.
-        stating = [t for t in scored if (t[0] > 0 or best[0] == 0) and any(w.present(t[2]) for w in wanted or [])]
+        # The clause was chosen for the question; a sentence of it that states the kind asked may join even when it
+        # shares no word with the question (最多多少 -> 给予最高不超过500万元的奖励), the ones that share words first.
+        stating = [t for t in scored if any(w.present(t[2]) for w in wanted or [])]
+        stating = [t for t in stating if t[0] > 0] or stating
         if stating and not any(t in stating for t in picked):
             picked = [*picked[:1], max(stating, key=lambda t: (t[0], -t[1]))]
         picked.sort(key=lambda t: t[1])

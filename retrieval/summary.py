@@ -8,6 +8,7 @@ cited quotes, there is no line.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +90,7 @@ def _whole_phrase(text: str, start: int, end: int) -> tuple[int, int]:
     if heading is not None and heading.end() < end:
         start = heading.end()
     end = _word_end(text, start, end)
+    start = _word_start(text, start, end)
     while start < end and text[start] in _TRIM:
         start += 1
     while end > start and text[end - 1] in _TRIM:
@@ -99,6 +101,26 @@ def _whole_phrase(text: str, start: int, end: int) -> tuple[int, int]:
     if start < end and text[end - 1] in ")）" and not any(ch in text[start:end] for ch in "(（"):
         end -= 1
     return start, end
+
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+WORD_WINDOW = 6  # characters each side of a span's start that the segmenter reads
+
+
+def _word_start(text: str, start: int, end: int) -> int:
+    """start, moved back to the beginning of the word it falls inside (每|家企业 -> 每家企业)."""
+    if start == 0 or start >= end or not (_CJK_CHAR.match(text[start - 1]) and _CJK_CHAR.match(text[start])):
+        return start
+    import jieba  # already loaded by the tokenizer that read the question
+
+    jieba.setLogLevel(logging.WARNING)
+    left = max(0, start - WORD_WINDOW)
+    at = left
+    for word in jieba.cut(text[left : min(len(text), start + WORD_WINDOW)]):
+        if at < start < at + len(word):
+            return at
+        at += len(word)
+    return start
 
 
 def _word_end(text: str, start: int, end: int) -> int:

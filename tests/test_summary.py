@@ -94,3 +94,11 @@ def test_verdicts_lead_only_when_the_question_asks_whether_the_asker_qualifies(s
     other = service.ask("我们是企业，材料交几份？")
     assert "核对结论" in other.answer or not other.summary or "份" in other.summary
     assert other.summary and not other.summary.startswith(("符合", "不符合"))
+
+
+def test_a_line_never_starts_inside_a_word():
+    from retrieval.summary import _whole_phrase
+
+    text = "单个项目支持金额最高不超过200万元，每家企业每年支持总额最高不超过1000万元。"
+    start, end = _whole_phrase(text, text.index("家企业"), len(text) - 1)
+    assert text[start:end] == "每家企业每年支持总额最高不超过1000万元"

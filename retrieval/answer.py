@@ -78,6 +78,8 @@ class AnswerType(BaseModel):
     evidence: list[str] = []
     evidence_regex: str | None = None
     message: str | None = Field(None, description="A type without evidence: reply with this, before any retrieval check")
+    vouches: str | None = Field(None, description="Evidence this distinctive (a phone number) in the top clause vouches "
+                                "for it when the question's wording is too far from the notice's to")
 
     def asked(self, question: str) -> bool:
         q = fold(question)
@@ -154,6 +156,8 @@ class ExtractiveAnswerer:
         confidence = self.confidence.score(result, cross_lingual=analysis.latin)
         if document_role(top.id) in analysis.document_parts:
             confidence = 1.0  # 这个通知的文号是多少 shares few words with the header, yet the header is where it is
+        elif any(t.vouches and t.name in analysis.asked_types and re.search(t.vouches, top.text) for t in self.answer_types):
+            confidence = max(confidence, self.confidence.threshold)  # 打哪个电话问: the top clause gives a phone number
         if confidence < self.confidence.threshold or self._unknown_names([*analysis.years, *analysis.instances]):
             return self._not_found(question, retrieved)
         if not top.content_provided:

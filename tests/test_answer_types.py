@@ -118,3 +118,12 @@ def test_a_list_number_is_not_a_figure():
     number = TYPES["number"]
     assert not number.present("2．企业营业执照复印件；") and not number.present("（2）项目单位基本情况")
     assert number.present("企业成立满3年") and number.present("公告期45日") and number.present("1.5万元")
+
+
+def test_a_phone_number_in_the_top_clause_vouches_for_a_contact_question():
+    import re
+
+    vouches = TYPES["contact"].vouches
+    assert vouches and re.search(vouches, "如有疑问请联系电话：54614788-6129。")
+    assert re.search(vouches, "邮 箱:zdyfjh@hust.edu.cn")
+    assert not re.search(vouches, "请于2014年3月31日前报送")  # a date is no phone number

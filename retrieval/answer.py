@@ -164,7 +164,7 @@ class ExtractiveAnswerer:
             return self._title_only(analysis, top, retrieved)
         chosen = self._choose_clauses(result)
         wanted = [t for t in self.answer_types if t.name in analysis.asked_types and (t.evidence or t.evidence_regex)]
-        citations = self._cite(result.expanded, chosen, result.list_intent, wanted)
+        citations = self._cite(result.expanded, chosen, result.list_intent, wanted, analysis.focus)
         # An elliptic follow-up (那3000万呢) asks what the previous question asked; a fuller one asks its own.
         asked = set(analysis.asked_types)
         about = f"{analysis.query} {' '.join(analysis.expansions)}"
@@ -249,13 +249,13 @@ class ExtractiveAnswerer:
         return chosen
 
     def _cite(self, query: str, chosen: list[Clause], list_intent: bool,
-              wanted: list[AnswerType] | None = None) -> list[Citation]:
+              wanted: list[AnswerType] | None = None, focus: str | None = None) -> list[Citation]:
         citations: list[Citation] = []
         for clause in chosen:
             if clause.children and (list_intent or _heading_only(clause)):
                 citations.extend(self._cite_children(clause))
             else:
-                citations.extend(self._best_sentences(query, clause, list_intent, wanted or []))
+                citations.extend(self._best_sentences(query, clause, list_intent, wanted or [], focus))
         return citations
 
     def _cite_children(self, clause: Clause) -> list[Citation]:
@@ -267,7 +267,7 @@ class ExtractiveAnswerer:
         return out
 
     def _best_sentences(self, query: str, clause: Clause, list_intent: bool = False,
-                        wanted: list[AnswerType] | None = None) -> list[Citation]:
+                        wanted: list[AnswerType] | None = None, focus: str | None = None) -> list[Citation]:
         sentences = split_sentences(clause.text) or [clause.text]
         # A bare heading sentence ("（四）投资规模。") adds nothing to a quote.
         candidates = [s for s in sentences if not _bare_heading(s, clause)] or sentences
@@ -276,7 +276,10 @@ class ExtractiveAnswerer:
             end = clause.text.rfind(candidates[-1]) + len(candidates[-1])
             return [self._citation(clause, clause.text[start:end])]
         q = set(self.tokenizer.tokens(query))
-        scored = [(sum(self.idf(t) for t in q & set(self.tokenizer.tokens(s))), i, s) for i, s in enumerate(candidates)]
+        # A follow-up's own words (那教育支出呢) count twice: the previous question's only say what it is about.
+        f = set(self.tokenizer.tokens(focus)) if focus else set()
+        scored = [(sum(self.idf(t) * (2 if t in f else 1) for t in q & set(self.tokenizer.tokens(s))), i, s)
+                  for i, s in enumerate(candidates)]
         best = max(scored, key=lambda t: (t[0], -t[1]))
         # A question that asks for a list (哪些原则) may be answered by several sentences of one clause.
         picked = [t for t in scored if t is best or (t[0] > 0 and t[0] >= 0.5 * best[0])][:MAX_LISTED if list_intent else 2]

@@ -26,6 +26,7 @@ class PartRules(BaseModel):
     question_cues: list[str]  # a sentence with one of these asks something; one without is context
     respectively: list[str] = []  # 分别: the same ask of two joined topics
     joiners: list[str] = []  # 和 / 与 / 、 join the topics
+    respective_values: list[str] = []  # the shared ask must ask one of these (a date, a figure) to be split
 
     def respective_pattern(self) -> re.Pattern[str] | None:
         if not self.respectively or not self.joiners:
@@ -63,6 +64,8 @@ def _respective(sentence: str, rules: PartRules) -> list[str]:
     if m is None:
         return [sentence]
     tail = m["ask"] + m["rest"]
+    if not any(word in tail.lower() for word in rules.respective_values):
+        return [sentence]
     return [m["a"] + tail, m["b"] + tail]
 
 

@@ -22,6 +22,7 @@ def test_split_into_asks(question, parts):
     ("网上申报和纸质材料寄送的截止时间分别是什么时候？", ["网上申报的截止时间是什么时候？", "纸质材料寄送的截止时间是什么时候？"]),
     ("电子版与纸质版各交几份？", ["电子版交几份？", "纸质版交几份？"]),
     ("企业和事业单位能报吗？", ["企业和事业单位能报吗？"]),  # no 分别: one ask about both
+    ("从业年限和职称分别要求什么？", ["从业年限和职称分别要求什么？"]),  # no single value each: one clause may say both
 ])
 def test_the_same_ask_of_two_topics_becomes_two_asks(question, parts):
     assert split_parts(question) == parts

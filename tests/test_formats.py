@@ -454,3 +454,15 @@ def test_a_front_matter_block_is_metadata_not_notice_text():
     assert any("元数据块" in w for w in notice.warnings)
     # A --- line that opens no key: value block is the notice's own text.
     assert extract_notice_bytes(("---\n" + body).encode("utf-8"), "copy.txt").text.startswith("---")
+
+
+def test_a_table_of_contents_with_dot_leaders_is_left_out():
+    from corpus.formats.text import strip_toc
+
+    lines = ["目录", "一、实施背景........................", "...................", "- 1 -",
+             "二、实施方式 ........ - 2 -", "一、实施背景", "为落实国家要求，现制定本细则。", "二、实施方式", "采取两种模式。"]
+    kept, dropped = strip_toc(lines)
+    assert dropped == 4
+    assert kept == ["目录", "一、实施背景", "为落实国家要求，现制定本细则。", "二、实施方式", "采取两种模式。"]
+    # A page number on its own line is kept unless it follows the leaders.
+    assert strip_toc(["第一页", "- 3 -"]) == (["第一页", "- 3 -"], 0)

@@ -175,6 +175,7 @@ def _finish(
         check_notice,
         metadata_from_text,
         strip_chrome,
+        strip_toc,
         take_front_matter,
         take_metadata_block,
     )
@@ -190,6 +191,9 @@ def _finish(
     lines, chrome = strip_chrome(lines)
     if chrome + left_out:
         warnings.append(f"已去除网页导航、页脚等非正文内容 {chrome + left_out} 行")
+    lines, toc = strip_toc(lines)
+    if toc:
+        warnings.append(f"已去除目录（带引导点和页码的行）{toc} 行")
     text = "\n".join(lines)
     if kind != "txt":
         text = text.strip("\n")

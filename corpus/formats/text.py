@@ -239,6 +239,30 @@ def parse_metadata_line(line: str) -> list[tuple[str | None, str]] | None:
     return pairs
 
 
+# A table of contents: entries with dot leaders (五、基线负荷……… - 4 -), which a page may break over several lines.
+# Its headings stand again in the text below, where they open their sections; left in, the entry would.
+_LEADERS_ONLY = re.compile(r"^[.．·…。\s]{4,}$")
+_TOC_ENTRY = re.compile(r"[.．·…]{4,}[.．·…\s]*([-－—]?\s*\d{1,3}\s*[-－—]?)?$")
+_PAGE_NUMBER = re.compile(r"^[-－—]?\s*\d{1,3}\s*[-－—]?$")
+
+
+def strip_toc(lines: list[str]) -> tuple[list[str], int]:
+    """Drops table-of-contents lines (dot leaders, and the page numbers after them); the lines and how many went."""
+    out: list[str] = []
+    dropped = 0
+    after_leaders = False
+    for line in lines:
+        s = line.strip()
+        if s and (_LEADERS_ONLY.match(s) or _TOC_ENTRY.search(s) or (after_leaders and _PAGE_NUMBER.match(s))):
+            dropped += 1
+            after_leaders = not _PAGE_NUMBER.match(s)
+            continue
+        if s:
+            after_leaders = False
+        out.append(line)
+    return out, dropped
+
+
 _FRONT_MATTER_FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _FRONT_MATTER_LINE = re.compile(r"^[^\s:：#>][^:：]{0,30}[:：]")
 FRONT_MATTER_MAX_LINES = 40

@@ -17,7 +17,7 @@ _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四
 
 
 class Section(BaseModel):
-    """One heading of the outline: 五、开展物联网应用示范的配套政策措施, with its guidance text."""
+    """One heading of an outline annex (五、配套政策措施), with its guidance text."""
 
     id: str
     marker: str

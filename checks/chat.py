@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 HEADING = "核对结论：{label}（{code}）"
 DISCLAIMER = "（以上核对仅依据问题中提到的事实和通知条款自动得出，最终以评审结果为准。）"
-MAX_AMOUNTS = 3  # 4999万还是5000万: each amount gets its own verdict, within reason
+MAX_AMOUNTS = 3  # 投资900万还是1000万: each amount gets its own verdict, within reason
 
 
 def verdict_tag(kind: str) -> str:

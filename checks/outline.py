@@ -64,7 +64,7 @@ def similarity(heading: str, target: str) -> float:
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     best = matcher.ratio()
     short, long = sorted((a, b), key=len)
-    if len(short) >= 4 and short in long:  # 建设方案（含进度安排）, 购买物联网服务
+    if len(short) >= 4 and short in long:  # 建设方案 within 建设方案（含进度安排）
         best = max(best, 0.75 + 0.25 * len(short) / len(long))
     if len(a) >= 4:  # a draft heading built from the outline's own words, abbreviated (主要工作安排)
         in_order = sum(m.size for m in matcher.get_matching_blocks()) / len(a)

@@ -9,7 +9,7 @@ does not answer says so while the others are answered. The words that mark a new
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -28,6 +28,7 @@ class PartRules(BaseModel):
     joiners: list[str] = []  # 和 / 与 / 、 join the topics
     respective_values: list[str] = []  # the shared ask must ask one of these (a date, a figure) to be split
 
+    @cached_property
     def respective_pattern(self) -> re.Pattern[str] | None:
         if not self.respectively or not self.joiners:
             return None
@@ -59,7 +60,7 @@ def _sentences(text: str, rules: PartRules) -> list[str]:
 
 def _respective(sentence: str, rules: PartRules) -> list[str]:
     """网上申报和纸质材料寄送的截止时间分别是什么时候 -> 网上申报的截止时间是什么时候, 纸质材料寄送的截止时间是什么时候."""
-    pattern = rules.respective_pattern()
+    pattern = rules.respective_pattern
     m = pattern.match(sentence) if pattern else None
     if m is None:
         return [sentence]

@@ -16,7 +16,8 @@ from pydantic import BaseModel
 UNITS_FILE = Path(__file__).resolve().parent.parent / "rules" / "units.yaml"
 # 几 after these asks no figure: 有几家 (several), 哪几个 (which), 第几个 (a position), 好几个, 某几个.
 _NOT_ASKING = "有过了这那好哪第某"
-_CN_FIGURE = "[一二两三四五六七八九十百千半]+"
+_CN_DIGITS = "一二两三四五六七八九十百千半"
+_CN_FIGURE = f"[{_CN_DIGITS}]+"
 
 
 class UnitFamily(BaseModel):
@@ -29,8 +30,8 @@ class UnitFamily(BaseModel):
     def stated_pattern(self) -> re.Pattern[str]:
         words = "|".join(map(re.escape, sorted(self.stated, key=len, reverse=True)))
         digits = rf"\d{{1,{self.max_digits}}}" if self.max_digits else r"\d+"
-        chinese = rf"(?!一(?![{_CN_FIGURE[1:-2]}])){_CN_FIGURE}" if self.one_is_article else _CN_FIGURE
-        figure = rf"(?<![\d.{_CN_FIGURE[1:-2]}])(?:{digits}(?:[.,]\d+)*|{chinese})\s*"
+        chinese = rf"(?!一(?![{_CN_DIGITS}])){_CN_FIGURE}" if self.one_is_article else _CN_FIGURE
+        figure = rf"(?<![\d.{_CN_DIGITS}])(?:{digits}(?:[.,]\d+)*|{chinese})\s*"
         return re.compile(figure + rf"(?:万|亿)?\s*个?\s*(?:{words})", re.IGNORECASE)
 
 
